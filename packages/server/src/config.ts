@@ -1,0 +1,114 @@
+import path from 'node:path'
+
+export type InstanceMode = 'development' | 'production'
+
+export interface ServerConfig {
+  /** TCP port to listen on; 0 picks a free port. */
+  port: number
+  host: string
+  /** Origin (and optional path prefix) that browsers and SDKs use to reach this server; the `iss` of every session token. */
+  publicUrl: string
+  /** True when BEHALF_PUBLIC_URL was not set: the server then derives it from the port it actually listens on. */
+  publicUrlFromPort: boolean
+  mode: InstanceMode
+  /** Origins (scheme, host, port) that `redirect_url` may point at, normalised by the URL parser. */
+  allowedOrigins: string[]
+  dataDir: string
+  /** `postgres://…` selects PostgreSQL; absent means SQLite in `dataDir`. */
+  databaseUrl: string | null
+  databasePoolSize: number
+  sessionTokenTtlSeconds: number
+  logLevel: string
+  /** Where the hosted pages send a person when the link that opened them had no `redirect_url`. */
+  afterSignInUrl: string | null
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Env = Record<string, string | undefined>
+
+function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is invalid: set it to a whole number from ${min} to ${max}.`)
+  }
+  return value
+}
+
+function parseOrigin(name: string, raw: string): URL {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(`${name} contains ${JSON.stringify(raw)}, which is not an absolute URL: write origins as https://app.example.com.`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} contains ${JSON.stringify(raw)}: only http and https origins are allowed.`)
+  }
+  return url
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]'
+}
+
+/** Reads the server's configuration from environment variables and rejects bad values with the variable's name. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): ServerConfig {
+  const modeRaw = env.BEHALF_ENV ?? 'development'
+  if (modeRaw !== 'development' && modeRaw !== 'production') {
+    throw new ConfigError(`BEHALF_ENV=${JSON.stringify(modeRaw)} is invalid: set it to development or production.`)
+  }
+  const mode: InstanceMode = modeRaw
+
+  const port = readInteger(env, 'BEHALF_PORT', 4000, 0, 65535)
+  const host = env.BEHALF_HOST || '127.0.0.1'
+
+  const publicUrlRaw = env.BEHALF_PUBLIC_URL || `http://localhost:${port}`
+  const publicUrl = parseOrigin('BEHALF_PUBLIC_URL', publicUrlRaw)
+  if (mode === 'production' && publicUrl.protocol !== 'https:' && !isLoopbackHost(publicUrl.hostname)) {
+    throw new ConfigError(`BEHALF_PUBLIC_URL=${publicUrlRaw} must use https in production.`)
+  }
+
+  const allowedOrigins = (env.BEHALF_ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const url = parseOrigin('BEHALF_ALLOWED_ORIGINS', entry)
+      if (url.origin !== entry.replace(/\/+$/, '')) {
+        throw new ConfigError(`BEHALF_ALLOWED_ORIGINS contains ${JSON.stringify(entry)}: list origins only (scheme, host and port), without a path.`)
+      }
+      if (mode === 'production' && url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+        throw new ConfigError(`BEHALF_ALLOWED_ORIGINS contains ${entry}: production instances allow https origins only.`)
+      }
+      return url.origin
+    })
+
+  const afterSignInRaw = env.BEHALF_AFTER_SIGN_IN_URL || null
+  if (afterSignInRaw !== null) parseOrigin('BEHALF_AFTER_SIGN_IN_URL', afterSignInRaw)
+
+  const databaseUrl = env.DATABASE_URL || null
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// (leave it unset to use the embedded SQLite database).')
+  }
+
+  return {
+    port,
+    host,
+    publicUrl: publicUrl.href.replace(/\/$/, ''),
+    publicUrlFromPort: !env.BEHALF_PUBLIC_URL,
+    mode,
+    allowedOrigins,
+    dataDir: path.resolve(cwd, env.BEHALF_DATA_DIR || '.behalf'),
+    databaseUrl,
+    databasePoolSize: readInteger(env, 'BEHALF_DATABASE_POOL_SIZE', 10, 1, 1000),
+    sessionTokenTtlSeconds: readInteger(env, 'BEHALF_SESSION_TOKEN_TTL_SECONDS', 60, 5, 3600),
+    logLevel: env.BEHALF_LOG_LEVEL || 'info',
+    afterSignInUrl: afterSignInRaw,
+  }
+}

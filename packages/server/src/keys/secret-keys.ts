@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely'
+
+import type { InstanceMode } from '../config.js'
+import { newId, randomBase62, sha256Hex } from '../crypto/random.js'
+import type { Database } from '../db/schema.js'
+
+export interface SecretKeySummary {
+  id: string
+  hint: string
+  createdAt: number
+  revokedAt: number | null
+}
+
+/** `sk_test_…` for a development instance, `sk_live_…` for production; 43 base62 characters (about 256 bits). */
+function newSecretKeyValue(mode: InstanceMode): string {
+  return `${mode === 'production' ? 'sk_live' : 'sk_test'}_${randomBase62(43)}`
+}
+
+/** Creates a secret key, stores only its SHA-256 hash and returns the key itself, which is never retrievable again. */
+export async function createSecretKey(db: Kysely<Database>, mode: InstanceMode): Promise<{ id: string; secretKey: string }> {
+  const secretKey = newSecretKeyValue(mode)
+  const id = newId('key')
+  await db
+    .insertInto('secret_keys')
+    .values({ id, key_hash: sha256Hex(secretKey), hint: `${secretKey.slice(0, 12)}…`, created_at: Date.now(), revoked_at: null })
+    .execute()
+  return { id, secretKey }
+}
+
+export async function listSecretKeys(db: Kysely<Database>): Promise<SecretKeySummary[]> {
+  const rows = await db.selectFrom('secret_keys').selectAll().orderBy('created_at', 'asc').execute()
+  return rows.map((row) => ({ id: row.id, hint: row.hint, createdAt: row.created_at, revokedAt: row.revoked_at }))
+}
+
+export async function revokeSecretKey(db: Kysely<Database>, id: string): Promise<boolean> {
+  const result = await db
+    .updateTable('secret_keys')
+    .set({ revoked_at: Date.now() })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+export async function countActiveSecretKeys(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('secret_keys')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+/**
+ * Looks a presented key up by its SHA-256 hash. The database compares hashes, never the key, so
+ * the comparison's timing reveals nothing about the key itself.
+ */
+export async function findSecretKeyId(db: Kysely<Database>, presented: string): Promise<string | null> {
+  if (!/^sk_(test|live)_[0-9A-Za-z]{20,100}$/.test(presented)) return null
+  const row = await db
+    .selectFrom('secret_keys')
+    .select('id')
+    .where('key_hash', '=', sha256Hex(presented))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return row?.id ?? null
+}

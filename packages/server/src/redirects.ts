@@ -1,0 +1,67 @@
+import { isLoopbackHost, type ServerConfig } from './config.js'
+
+export type RedirectCheck =
+  | { ok: true; url: URL }
+  | { ok: false; reason: 'invalid' | 'not_allowed'; message: string }
+
+const MAX_REDIRECT_URL_LENGTH = 2048
+
+// Only the two absolute forms, spelled out: WHATWG URL parsing would otherwise accept
+// `https:evil.example`, `https:/\evil.example` and similar shapes that browsers resolve unexpectedly.
+const ABSOLUTE_HTTP_URL = /^https?:\/\/[^/\\?#@\s]+(?:[/?#][^\s\\]*)?$/i
+
+/**
+ * Checks a redirect target against the instance's allow-list of origins (scheme, host, port).
+ * Development instances also allow any port on localhost and 127.0.0.1.
+ */
+export function checkRedirectUrl(value: string, config: Pick<ServerConfig, 'allowedOrigins' | 'mode'>): RedirectCheck {
+  if (value.length > MAX_REDIRECT_URL_LENGTH) {
+    return { ok: false, reason: 'invalid', message: `must be at most ${MAX_REDIRECT_URL_LENGTH} characters long` }
+  }
+  // Control characters and non-ASCII text hide the real host (IDN homographs, tabs that browsers strip).
+  if (/[^\x21-\x7e]/.test(value)) {
+    return {
+      ok: false,
+      reason: 'invalid',
+      message: 'must contain printable ASCII characters only: write an international domain name in its punycode (xn--) form and percent-encode the rest',
+    }
+  }
+  if (!ABSOLUTE_HTTP_URL.test(value)) {
+    return {
+      ok: false,
+      reason: 'invalid',
+      message: 'must be an absolute http or https URL such as https://app.example.com/dashboard, without user info or backslashes',
+    }
+  }
+
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return { ok: false, reason: 'invalid', message: 'is not a valid URL' }
+  }
+  if (url.username !== '' || url.password !== '') {
+    return { ok: false, reason: 'invalid', message: 'must not contain user info (user@host)' }
+  }
+
+  if (isOriginAllowed(url, config)) return { ok: true, url }
+
+  const allowed = config.allowedOrigins.length > 0 ? config.allowedOrigins.join(', ') : 'none configured'
+  return {
+    ok: false,
+    reason: 'not_allowed',
+    message: `has the origin ${url.origin}, which is not on this instance's allow-list (${allowed}). Add it to BEHALF_ALLOWED_ORIGINS`,
+  }
+}
+
+function isOriginAllowed(url: URL, config: Pick<ServerConfig, 'allowedOrigins' | 'mode'>): boolean {
+  if (config.allowedOrigins.includes(url.origin)) return true
+  return config.mode === 'development' && isLoopbackHost(url.hostname)
+}
+
+/** Appends one query parameter, keeping the rest of the URL (including its fragment) as it was. */
+export function withQueryParameter(url: URL, name: string, value: string): string {
+  const target = new URL(url.href)
+  target.searchParams.set(name, value)
+  return target.href
+}
