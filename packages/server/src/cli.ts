@@ -16,7 +16,7 @@ Commands:
   keys create [--json]       Create a secret key and print it (shown once).
   keys list                  List secret keys (ids and hints, never the keys).
   keys revoke <id>           Revoke a secret key.
-  keys rotate-signing        Add a new signing key that starts signing in 5 minutes and retire the old one then.
+  keys rotate-signing        Publish a new signing key now; it starts signing 5 minutes later.
   help                       Show this help.
 
 Configuration comes from environment variables: BEHALF_PORT, BEHALF_HOST, BEHALF_PUBLIC_URL,
