@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test'
 
-import { E2E_PORTS } from './e2e/ports.js'
+import { appPort, EXAMPLE_APPS } from './e2e/apps.js'
 
 // Debian's Chromium, launched the way this machine allows: no sandbox for root, and none of the
 // background connections that a closed network would refuse.
@@ -17,19 +17,17 @@ const CHROMIUM_ARGS = [
 export default defineConfig({
   globalSetup: './e2e/global-setup.ts',
   fullyParallel: true,
-  workers: process.env.CI ? 2 : undefined,
-  reporter: process.env.CI ? 'list' : [['list']],
+  workers: 2,
+  reporter: 'list',
   timeout: 30_000,
   use: {
     headless: true,
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
     trace: 'retain-on-failure',
   },
-  projects: [
-    {
-      name: 'express',
-      testDir: './examples/express/e2e',
-      use: { baseURL: `http://localhost:${E2E_PORTS.express}` },
-    },
-  ],
+  projects: EXAMPLE_APPS.map((app) => ({
+    name: app.name,
+    testDir: `./examples/${app.name}/e2e`,
+    use: { baseURL: `http://localhost:${appPort(app.name)}` },
+  })),
 })

@@ -1,12 +1,24 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
+import { appPort, EXAMPLE_APPS } from './apps.js'
 import { REPOSITORY_ROOT, seedUser, startBehalfServer, startProcess, waitForHttp, type ManagedProcess } from './harness.js'
-import { E2E_PORTS, SEEDED_USER } from './ports.js'
+import { E2E_BEHALF_PORT, E2E_SESSION_TOKEN_TTL_SECONDS, SEEDED_USER } from './ports.js'
+
+/** Project names given with `--project` on the command line; empty means every project runs. */
+function selectedProjects(argv: string[]): string[] {
+  const names: string[] = []
+  argv.forEach((argument, index) => {
+    if (argument === '--project' && argv[index + 1]) names.push(argv[index + 1] as string)
+    if (argument.startsWith('--project=')) names.push(argument.slice('--project='.length))
+  })
+  return names
+}
 
 /**
- * Starts one Behalf server and the example apps for the whole browser test run, and exports
- * what the tests need through environment variables, which Playwright passes on to workers.
+ * Starts one Behalf server and the selected example apps for the whole browser test run, and
+ * exports what the tests need through environment variables, which Playwright passes on to
+ * workers.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const started: ManagedProcess[] = []
@@ -15,7 +27,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   }
 
   try {
-    const server = await startBehalfServer(E2E_PORTS.behalf)
+    const server = await startBehalfServer(E2E_BEHALF_PORT, { BEHALF_SESSION_TOKEN_TTL_SECONDS: String(E2E_SESSION_TOKEN_TTL_SECONDS) })
     started.push(server.process)
 
     const user = await seedUser(server, {
@@ -29,13 +41,21 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     process.env.BEHALF_API_URL = server.url
     process.env.E2E_USER_ID = user.id
 
-    const express = startProcess('express example', [path.join(REPOSITORY_ROOT, 'examples/express/dist/server.js')], {
-      PORT: String(E2E_PORTS.express),
-      BEHALF_SECRET_KEY: server.secretKey,
-      BEHALF_API_URL: server.url,
-    })
-    started.push(express)
-    await waitForHttp(`http://127.0.0.1:${E2E_PORTS.express}/`, express)
+    const selected = selectedProjects(process.argv)
+    const apps = EXAMPLE_APPS.filter((app) => selected.length === 0 || selected.includes(app.name))
+    await Promise.all(
+      apps.map(async (app) => {
+        const port = appPort(app.name)
+        const handle = startProcess(
+          `${app.name} example`,
+          app.command(port),
+          { PORT: String(port), BEHALF_SECRET_KEY: server.secretKey, BEHALF_API_URL: server.url, ...app.env?.(port) },
+          path.join(REPOSITORY_ROOT, 'examples', app.name),
+        )
+        started.push(handle)
+        await waitForHttp(`http://127.0.0.1:${port}${app.readyPath}`, handle, 60_000)
+      }),
+    )
 
     return async () => {
       await stopAll()
