@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test'
 
-import { appPort, EXAMPLE_APPS } from './e2e/apps.js'
+import { EXAMPLE_APPS } from './e2e/apps.js'
 
 // Debian's Chromium, launched the way this machine allows: no sandbox for root, and none of the
 // background connections that a closed network would refuse.
@@ -28,6 +28,6 @@ export default defineConfig({
   projects: EXAMPLE_APPS.map((app) => ({
     name: app.name,
     testDir: `./examples/${app.name}/e2e`,
-    use: { baseURL: `http://localhost:${appPort(app.name)}` },
+    use: { baseURL: `http://localhost:${app.port}` },
   })),
 })

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import { appPort, EXAMPLE_APPS } from './apps.js'
+import { EXAMPLE_APPS } from './apps.js'
 import { REPOSITORY_ROOT, seedUser, startBehalfServer, startProcess, waitForHttp, type ManagedProcess } from './harness.js'
 import { E2E_BEHALF_PORT, E2E_SESSION_TOKEN_TTL_SECONDS, SEEDED_USER } from './ports.js'
 
@@ -45,11 +45,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const apps = EXAMPLE_APPS.filter((app) => selected.length === 0 || selected.includes(app.name))
     await Promise.all(
       apps.map(async (app) => {
-        const port = appPort(app.name)
+        const port = app.port
         const handle = startProcess(
           `${app.name} example`,
-          app.command(port),
-          { PORT: String(port), BEHALF_SECRET_KEY: server.secretKey, BEHALF_API_URL: server.url, ...app.env?.(port) },
+          app.command,
+          { PORT: String(port), BEHALF_SECRET_KEY: server.secretKey, BEHALF_API_URL: server.url, ...app.env },
           path.join(REPOSITORY_ROOT, 'examples', app.name),
         )
         started.push(handle)
