@@ -59,9 +59,29 @@ function isOriginAllowed(url: URL, config: Pick<ServerConfig, 'allowedOrigins' |
   return config.mode === 'development' && isLoopbackHost(url.hostname)
 }
 
-/** Appends one query parameter, keeping the rest of the URL (including its fragment) as it was. */
+/**
+ * Appends one query parameter, keeping the rest of the URL (including its fragment) as it was.
+ * An existing parameter of the same name is replaced. The other pairs are copied byte for byte,
+ * because `URLSearchParams` would re-serialize them (`%20` becomes `+`, `flag` becomes `flag=`),
+ * and apps may read their query with a decoder that treats those forms differently.
+ */
 export function withQueryParameter(url: URL, name: string, value: string): string {
   const target = new URL(url.href)
-  target.searchParams.set(name, value)
+  const keptPairs = target.search
+    .slice(1)
+    .split('&')
+    .filter((pair) => pair !== '' && decodeQueryName(pair) !== name)
+  keptPairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+  target.search = `?${keptPairs.join('&')}`
   return target.href
+}
+
+function decodeQueryName(pair: string): string {
+  const rawName = pair.split('=', 1)[0] ?? ''
+  try {
+    return decodeURIComponent(rawName.replace(/\+/g, ' '))
+  } catch {
+    // A malformed escape cannot spell the parameter's name, so the pair is kept as it is.
+    return rawName
+  }
 }

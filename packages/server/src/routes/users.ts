@@ -51,6 +51,15 @@ const updateUserBody = z.strictObject({
   skip_password_checks: z.boolean().optional(),
 })
 
+/**
+ * Returns a metadata field as it was parsed from the JSON body. zod validates its shape, but
+ * its record output is rebuilt key by key and drops an own `__proto__` key, so the value zod
+ * returns is not always the one that was sent.
+ */
+function sentMetadata(body: Record<string, unknown>, field: 'public_metadata' | 'private_metadata' | 'unsafe_metadata'): unknown {
+  return body[field]
+}
+
 const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value])
 
 const LIST_KEYS = ['email_address', 'phone_number', 'username', 'user_id', 'external_id', 'query'] as const
@@ -69,7 +78,8 @@ function readUserFilter(c: Context): UserFilter {
 function readOrderBy(c: Context): { orderBy: UserOrderField; descending: boolean } {
   const raw = c.req.query('order_by') || '-created_at'
   const descending = raw.startsWith('-')
-  const field = raw.replace(/^[-+]/, '')
+  // An unencoded "+" (as in curl 'users?order_by=+first_name') arrives decoded as a space.
+  const field = raw.replace(/^[-+ ]/, '')
   if (!(USER_ORDER_FIELDS as string[]).includes(field)) {
     throw new ApiError(422, 'form_param_value_invalid', 'order_by is invalid', `order_by must be one of ${USER_ORDER_FIELDS.join(', ')}, with "-" for descending or "+" for ascending; got ${JSON.stringify(raw)}.`, {
       param_name: 'order_by',
@@ -83,7 +93,8 @@ export function userRoutes(ctx: ServiceContext) {
   const app = new Hono<AppEnv>()
 
   app.post('/', async (c) => {
-    const body = parseInput(createUserBody, await readJsonObject(c))
+    const sent = await readJsonObject(c)
+    const body = parseInput(createUserBody, sent)
     const emailAddresses = asList(body.email_address).map((value, index) => validateEmail(`email_address.${index}`, value))
     const phoneNumbers = asList(body.phone_number).map((value, index) => validatePhone(`phone_number.${index}`, value))
     const username = body.username ? validateUsername('username', body.username) : null
@@ -105,9 +116,9 @@ export function userRoutes(ctx: ServiceContext) {
         firstName: body.first_name ?? null,
         lastName: body.last_name ?? null,
         externalId: body.external_id ?? null,
-        publicMetadata: body.public_metadata ?? {},
-        privateMetadata: body.private_metadata ?? {},
-        unsafeMetadata: body.unsafe_metadata ?? {},
+        publicMetadata: sentMetadata(sent, 'public_metadata') ?? {},
+        privateMetadata: sentMetadata(sent, 'private_metadata') ?? {},
+        unsafeMetadata: sentMetadata(sent, 'unsafe_metadata') ?? {},
         verificationStrategy: 'admin',
       },
       { type: 'secret_key', id: c.get('secretKeyId') },
@@ -134,7 +145,8 @@ export function userRoutes(ctx: ServiceContext) {
   app.get('/:userId', async (c) => sendJson(c, await getWireUser(ctx, c.req.param('userId'))))
 
   app.patch('/:userId', async (c) => {
-    const body = parseInput(updateUserBody, await readJsonObject(c))
+    const sent = await readJsonObject(c)
+    const body = parseInput(updateUserBody, sent)
     if (body.password !== undefined) validatePassword('password', body.password, body.skip_password_checks === true)
     const user = await updateUser(
       ctx,
@@ -145,9 +157,9 @@ export function userRoutes(ctx: ServiceContext) {
         firstName: body.first_name,
         lastName: body.last_name,
         externalId: body.external_id,
-        publicMetadata: body.public_metadata,
-        privateMetadata: body.private_metadata,
-        unsafeMetadata: body.unsafe_metadata,
+        publicMetadata: sentMetadata(sent, 'public_metadata'),
+        privateMetadata: sentMetadata(sent, 'private_metadata'),
+        unsafeMetadata: sentMetadata(sent, 'unsafe_metadata'),
       },
       c.get('secretKeyId'),
       c.get('meta'),
@@ -161,8 +173,16 @@ export function userRoutes(ctx: ServiceContext) {
     return sendJson(c, { object: 'user', id: userId, deleted: true })
   })
 
-  app.post('/:userId/ban', async (c) => sendJson(c, await setUserBanned(ctx, c.req.param('userId'), true, c.get('secretKeyId'), c.get('meta'))))
-  app.post('/:userId/unban', async (c) => sendJson(c, await setUserBanned(ctx, c.req.param('userId'), false, c.get('secretKeyId'), c.get('meta'))))
+  // Ban and unban take no parameters. The body is still parsed, so that a malformed or unexpected
+  // one is rejected before the user's state changes, as revoke does.
+  app.post('/:userId/ban', async (c) => {
+    parseInput(z.strictObject({}), await readJsonObject(c))
+    return sendJson(c, await setUserBanned(ctx, c.req.param('userId'), true, c.get('secretKeyId'), c.get('meta')))
+  })
+  app.post('/:userId/unban', async (c) => {
+    parseInput(z.strictObject({}), await readJsonObject(c))
+    return sendJson(c, await setUserBanned(ctx, c.req.param('userId'), false, c.get('secretKeyId'), c.get('meta')))
+  })
 
   return app
 }

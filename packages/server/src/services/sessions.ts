@@ -123,14 +123,19 @@ export async function listSessions(ctx: ServiceContext, filter: { userId: string
 export async function revokeSession(ctx: ServiceContext, sessionId: string, actor: { type: 'secret_key'; id: string }, meta: RequestMeta) {
   const now = Date.now()
   await ctx.db.transaction().execute(async (trx) => {
-    const result = await trx
+    const revoked = await trx
       .updateTable('sessions')
       .set({ status: 'revoked', revoked_at: now, updated_at: now })
       .where('id', '=', sessionId)
       .where('status', '=', 'active')
+      .returning(['user_id', 'actor_agent_task_id'])
       .executeTakeFirst()
-    if (Number(result.numUpdatedRows) > 0) {
-      await recordAudit(trx, { kind: 'session.revoked', actorType: actor.type, actorId: actor.id, sessionId }, meta)
+    if (revoked) {
+      await recordAudit(
+        trx,
+        { kind: 'session.revoked', actorType: actor.type, actorId: actor.id, userId: revoked.user_id, sessionId, agentTaskId: revoked.actor_agent_task_id },
+        meta,
+      )
     }
   })
   const session = await getSession(ctx, sessionId)
@@ -145,17 +150,23 @@ function sessionUnusable(status: number, code: string, message: string, longMess
   return new ApiError(status as 403 | 404 | 410, code, message, longMessage)
 }
 
-/** Checks that a session may still receive tokens: active, not past its end, its user present and not banned. */
+/**
+ * Checks that a session may still receive tokens: its user present and not banned, the session
+ * active and not past its end. The user is checked first because deleting or banning a user
+ * also revokes their sessions, and `user_not_found` or `user_banned` is a more specific reason
+ * than `session_revoked`.
+ */
 async function assertSessionUsable(db: Executor, session: SessionRow, now: number): Promise<void> {
+  const user = await db.selectFrom('users').select(['banned']).where('id', '=', session.user_id).executeTakeFirst()
+  if (!user) throw sessionUnusable(410, 'user_not_found', 'User not found', `The user of session ${session.id} was deleted.`)
+  if (user.banned === 1) throw sessionUnusable(403, 'user_banned', 'User banned', `The user of session ${session.id} is banned.`)
+
   if (session.status === 'revoked') {
     throw sessionUnusable(410, 'session_revoked', 'Session revoked', `Session ${session.id} was revoked. Sign in again.`)
   }
   if (session.expires_at <= now) {
     throw sessionUnusable(410, 'session_expired', 'Session expired', `Session ${session.id} reached its maximum duration. Sign in again.`)
   }
-  const user = await db.selectFrom('users').select(['banned']).where('id', '=', session.user_id).executeTakeFirst()
-  if (!user) throw sessionUnusable(410, 'user_not_found', 'User not found', `The user of session ${session.id} was deleted.`)
-  if (user.banned === 1) throw sessionUnusable(403, 'user_banned', 'User banned', `The user of session ${session.id} is banned.`)
 }
 
 /** Signs a session token whose lifetime never outlasts the session. */

@@ -204,7 +204,8 @@ export async function createUser(ctx: ServiceContext, input: NewUser, actor: { t
     await ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('users').values(user).execute()
       if (identifiers.length > 0) await trx.insertInto('user_identifiers').values(identifiers).execute()
-      await recordAudit(trx, { kind: input.verificationStrategy === 'admin' ? 'user.created' : 'user.signed_up', actorType: actor.type, actorId: actor.id ?? userId, userId }, meta)
+      // Self sign-up records `user.signed_up` with the session it creates, so this event is `user.created` for both paths.
+      await recordAudit(trx, { kind: 'user.created', actorType: actor.type, actorId: actor.id ?? userId, userId }, meta)
     })
   } catch (error) {
     if (isUniqueViolation(error)) throw await explainConflict(ctx, input)
@@ -275,7 +276,10 @@ export async function updateUser(ctx: ServiceContext, userId: string, changes: U
   try {
     await ctx.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set(set).where('id', '=', userId).execute()
-      await recordAudit(trx, { kind: 'user.updated', actorType: 'secret_key', actorId, userId, details: { fields: Object.keys(changes) } }, meta)
+      const changedFields = Object.entries(changes)
+        .filter(([, value]) => value !== undefined)
+        .map(([field]) => field)
+      await recordAudit(trx, { kind: 'user.updated', actorType: 'secret_key', actorId, userId, details: { fields: changedFields } }, meta)
     })
   } catch (error) {
     if (isUniqueViolation(error) && changes.username) throw identifierExists('username', changes.username)
