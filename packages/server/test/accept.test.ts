@@ -154,10 +154,26 @@ describe('failures', () => {
     expect(response.body.clerk_trace_id).toMatch(/^trace_/)
   })
 
-  it('banned user gets no session', async () => {
+  it('ban revokes pending task', async () => {
     const user = await createUser(server)
     const task = await createTask(server, user.id)
     expect((await server.api('POST', `/v1/users/${user.id}/ban`)).status).toBe(200)
+
+    const response = await readResponse(await visit(task.url, { Accept: 'application/json' }))
+    expect(response.status).toBe(410)
+    expect(firstError(response).code).toBe('ticket_revoked')
+    expect(await sessionRowsOf(user.id)).toHaveLength(0)
+
+    expect((await server.api('POST', `/v1/users/${user.id}/unban`)).status).toBe(200)
+    const afterUnban = await readResponse(await visit(task.url, { Accept: 'application/json' }))
+    expect(afterUnban.status).toBe(410)
+  })
+
+  it('banned user gets no session', async () => {
+    const user = await createUser(server)
+    const task = await createTask(server, user.id)
+    // Banned behind the API's back, so the pending task survives and only the accept-time check stands in the way.
+    await server.db.updateTable('users').set({ banned: 1 }).where('id', '=', user.id).execute()
     const codesBefore = await countRows(server, 'handoff_codes')
 
     const response = await readResponse(await visit(task.url, { Accept: 'application/json' }))

@@ -532,3 +532,19 @@ describe('unicode', () => {
     expect(response.status).toBeLessThan(500)
   })
 })
+
+describe('camelCase body', () => {
+  it('names the unknown key first', async () => {
+    await expectRejected(
+      () =>
+        server.api('POST', '/v1/agents/tasks', {
+          onBehalfOf: { userId: user.id },
+          permissions: '*',
+          agentName: 'camel',
+          taskDescription: 'camel case',
+          redirectUrl: APP_REDIRECT_URL,
+        }),
+      { status: 422, code: 'form_param_unknown', param: 'onBehalfOf' },
+    )
+  })
+})

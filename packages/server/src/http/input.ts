@@ -111,7 +111,9 @@ function describeExpected(expected: string): string {
 export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
   const result = schema.safeParse(input)
   if (!result.success) {
-    const [first] = result.error.issues
+    // An unknown key usually explains the missing one next to it (agentName sent for agent_name), so it is reported first.
+    const issues = result.error.issues
+    const first = issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0]
     throw first ? issueToApiError(first, input) : invalidParam('body', 'The request body is invalid.')
   }
   return result.data

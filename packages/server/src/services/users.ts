@@ -312,12 +312,21 @@ export async function deleteUser(ctx: ServiceContext, userId: string, actorId: s
   ctx.logger.info({ userId, traceId: meta.traceId }, 'user deleted')
 }
 
-/** Bans (or unbans) a user; a ban also revokes every active session of theirs. */
+/** Bans (or unbans) a user; a ban also revokes every active session and pending agent task of theirs. */
 export async function setUserBanned(ctx: ServiceContext, userId: string, banned: boolean, actorId: string, meta: RequestMeta): Promise<WireUser> {
   const found = await ctx.db.transaction().execute(async (trx) => {
     const result = await trx.updateTable('users').set({ banned: banned ? 1 : 0, updated_at: Date.now() }).where('id', '=', userId).executeTakeFirst()
     if (Number(result.numUpdatedRows) === 0) return false
-    if (banned) await revokeUserSessions(trx, userId, Date.now())
+    if (banned) {
+      await revokeUserSessions(trx, userId, Date.now())
+      // A ban also ends the user's unused agent-task links, so unbanning does not revive them.
+      await trx
+        .updateTable('agent_tasks')
+        .set({ status: 'revoked', revoked_at: Date.now(), updated_at: Date.now() })
+        .where('user_id', '=', userId)
+        .where('status', '=', 'pending')
+        .execute()
+    }
     await recordAudit(trx, { kind: banned ? 'user.banned' : 'user.unbanned', actorType: 'secret_key', actorId, userId }, meta)
     return true
   })
