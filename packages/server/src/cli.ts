@@ -16,7 +16,9 @@ Commands:
   keys create [--json]       Create a secret key and print it (shown once).
   keys list                  List secret keys (ids and hints, never the keys).
   keys revoke <id>           Revoke a secret key.
-  keys rotate-signing        Publish a new signing key now; it starts signing 5 minutes later.
+  keys rotate-signing [--activate-in <seconds>]
+                             Publish a new signing key now; it starts signing after the given
+                             delay (default 300 s), once every process and verifier has seen it.
   help                       Show this help.
 
 Configuration comes from environment variables: BEHALF_PORT, BEHALF_HOST, BEHALF_PUBLIC_URL,
@@ -54,7 +56,7 @@ async function runMigrate(): Promise<void> {
 }
 
 async function runKeys(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true })
+  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' }, 'activate-in': { type: 'string' } }, allowPositionals: true })
   const [action, id] = positionals
   const config = loadConfig()
   const handle = await openMigratedDatabase(config)
@@ -76,11 +78,12 @@ async function runKeys(args: string[]): Promise<void> {
       const logger = createLogger({ ...config, logLevel: 'warn' })
       const signingKeys = new SigningKeys(handle.db, loadEncryptionKey(config.dataDir, process.env, handle.engine === 'postgres'), logger)
       const previous = (await signingKeys.listKeys()).filter((key) => key.status === 'active')
-      // Five minutes covers every process's 30 s key cache and any verifier's JWKS cache refresh on unknown kid.
-      const kid = await signingKeys.createKey(Date.now() + 5 * 60_000)
+      const activateIn = parseActivationDelay(values['activate-in'], config.signingKeyRefreshSeconds)
+      const activatesAt = Date.now() + activateIn * 1000
+      const kid = await signingKeys.createKey(activatesAt)
       process.stdout.write(
-        `Added signing key ${kid}; it is published now and signs from ${new Date(Date.now() + 5 * 60_000).toISOString()}.\n` +
-          `Older keys (${previous.map((key) => key.kid).join(', ') || 'none'}) stay published; retire them later with a rotation or leave them.\n`,
+        `Added signing key ${kid}; it is published now and signs from ${new Date(activatesAt).toISOString()}.\n` +
+          `Older keys (${previous.map((key) => key.kid).join(', ') || 'none'}) stay published, so tokens they signed keep verifying.\n`,
       )
     } else {
       throw new ConfigError(`Unknown keys command ${JSON.stringify(action ?? '')}. Use create, list, revoke or rotate-signing.`)
@@ -88,6 +91,22 @@ async function runKeys(args: string[]): Promise<void> {
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * Reads --activate-in. The delay must cover every process's key refresh
+ * (BEHALF_SIGNING_KEY_REFRESH_SECONDS), or a process could sign with a key that another
+ * process, or an app's cached JWKS, does not know yet.
+ */
+function parseActivationDelay(raw: string | undefined, refreshSeconds: number): number {
+  if (raw === undefined) return 300
+  const seconds = Number(raw)
+  if (!Number.isInteger(seconds) || seconds < refreshSeconds || seconds > 86_400) {
+    throw new ConfigError(
+      `--activate-in ${JSON.stringify(raw)} is invalid: give whole seconds from ${refreshSeconds} (BEHALF_SIGNING_KEY_REFRESH_SECONDS) to 86400.`,
+    )
+  }
+  return seconds
 }
 
 async function main(argv: string[]): Promise<void> {

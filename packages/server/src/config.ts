@@ -17,7 +17,11 @@ export interface ServerConfig {
   /** `postgres://…` selects PostgreSQL; absent means SQLite in `dataDir`. */
   databaseUrl: string | null
   databasePoolSize: number
+  /** How long a SQLite write waits for another process's write lock before the request fails with 503. */
+  sqliteBusyTimeoutMs: number
   sessionTokenTtlSeconds: number
+  /** How often each process rereads the signing keys, so a rotation reaches every process. */
+  signingKeyRefreshSeconds: number
   logLevel: string
   /** Where the hosted pages send a person when the link that opened them had no `redirect_url`. */
   afterSignInUrl: string | null
@@ -107,7 +111,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir: path.resolve(cwd, env.BEHALF_DATA_DIR || '.behalf'),
     databaseUrl,
     databasePoolSize: readInteger(env, 'BEHALF_DATABASE_POOL_SIZE', 10, 1, 1000),
+    sqliteBusyTimeoutMs: readInteger(env, 'BEHALF_SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
     sessionTokenTtlSeconds: readInteger(env, 'BEHALF_SESSION_TOKEN_TTL_SECONDS', 60, 5, 3600),
+    signingKeyRefreshSeconds: readInteger(env, 'BEHALF_SIGNING_KEY_REFRESH_SECONDS', 30, 1, 3600),
     logLevel: env.BEHALF_LOG_LEVEL || 'info',
     afterSignInUrl: afterSignInRaw,
   }

@@ -60,7 +60,7 @@ async function bootstrapSecretKey(context: ServiceContext): Promise<string | nul
 export async function startServer(config: ServerConfig, logger: Logger, env: Record<string, string | undefined> = process.env): Promise<RunningServer> {
   const handle = await openMigratedDatabase(config)
   const encryptionKey = loadEncryptionKey(config.dataDir, env, handle.engine === 'postgres')
-  const signingKeys = new SigningKeys(handle.db, encryptionKey, logger)
+  const signingKeys = new SigningKeys(handle.db, encryptionKey, logger, config.signingKeyRefreshSeconds * 1000)
   const context: ServiceContext = { db: handle.db, engine: handle.engine, config, logger, signingKeys }
 
   await signingKeys.ensureKey()

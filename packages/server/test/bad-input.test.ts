@@ -548,3 +548,20 @@ describe('camelCase body', () => {
     )
   })
 })
+
+describe('NUL character', () => {
+  it('in a path returns 400', async () => {
+    await expectRejected(() => server.api('GET', '/v1/users/user_%00'), { status: 400, code: 'malformed_request' })
+  })
+
+  it('in a query returns 400', async () => {
+    await expectRejected(() => server.api('GET', '/v1/users?email_address=a%00b@example.com'), { status: 400, code: 'malformed_request' })
+  })
+
+  it('in a metadata key returns 422', async () => {
+    await expectRejected(() => server.api('POST', '/v1/users', '{"email_address":["nul-key@example.com"],"public_metadata":{"a\\u0000b":1}}'), {
+      status: 422,
+      param: 'public_metadata.a\u0000b',
+    })
+  })
+})

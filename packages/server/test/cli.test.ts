@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+// The CLI runs from dist: `npm test` builds it first (run `npx tsc -b` before running this file alone).
 const CLI = path.join(REPO_ROOT, 'packages/server/dist/cli.js')
-const TSC = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc')
 const EXIT_TIMEOUT_MS = 15_000
 
 const tempDirs: string[] = []
@@ -125,10 +125,6 @@ async function getWithKey(url: string, secretKey: string): Promise<number> {
   return response.status
 }
 
-beforeAll(() => {
-  // The CLI runs from dist, so build it first: the tests then exercise the current source.
-  execFileSync(process.execPath, [TSC, '-b', 'packages/server'], { cwd: REPO_ROOT, stdio: 'pipe' })
-}, 120_000)
 
 afterAll(() => {
   // A failed test may leave a process running; stop each one by its PID.

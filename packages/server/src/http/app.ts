@@ -2,6 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { Hono } from 'hono'
 
 import { newId } from '../crypto/random.js'
+import { isDatabaseUnavailable } from '../db/database.js'
 import { findSecretKeyId } from '../keys/secret-keys.js'
 import { messagePage } from '../pages/layout.js'
 import { acceptRoutes } from '../routes/accept.js'
@@ -10,7 +11,7 @@ import { hostedPageRoutes } from '../routes/hosted-pages.js'
 import { handoffRoutes, sessionRoutes } from '../routes/sessions.js'
 import { userRoutes } from '../routes/users.js'
 import type { ServiceContext } from '../services/context.js'
-import { ApiError, UNAUTHORIZED } from './errors.js'
+import { ApiError, DATABASE_UNAVAILABLE, UNAUTHORIZED } from './errors.js'
 import { sendApiError, sendJson } from './respond.js'
 import type { AppEnv } from './types.js'
 
@@ -19,6 +20,14 @@ function clientIp(c: Parameters<typeof getConnInfo>[0]): string | null {
     return getConnInfo(c).remote.address ?? null
   } catch {
     return null
+  }
+}
+
+function hasNulCharacter(url: string): boolean {
+  try {
+    return decodeURIComponent(url).includes('\u0000')
+  } catch {
+    return /%00/.test(url)
   }
 }
 
@@ -31,6 +40,11 @@ export function createApp(ctx: ServiceContext, options: { csrfKey: Buffer }) {
     c.set('traceId', traceId)
     c.set('meta', { ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null, traceId })
 
+    // PostgreSQL cannot store U+0000, so a NUL in the path or query would otherwise reach a query and fail there.
+    if (hasNulCharacter(c.req.url)) {
+      return sendApiError(c, new ApiError(400, 'malformed_request', 'Request URL is invalid', 'The path or query contains an encoded NUL character (%00). Remove it.'))
+    }
+
     const started = performance.now()
     await next()
     // The path only: query strings carry tickets and handoff codes, which must never reach a log.
@@ -42,6 +56,10 @@ export function createApp(ctx: ServiceContext, options: { csrfKey: Buffer }) {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return sendApiError(c, error)
+    if (isDatabaseUnavailable(error)) {
+      ctx.logger.warn({ traceId: c.get('traceId'), path: c.req.path, err: { message: error.message } }, 'database unavailable')
+      return sendApiError(c, DATABASE_UNAVAILABLE)
+    }
     ctx.logger.error({ traceId: c.get('traceId'), path: c.req.path, err: { message: error.message, stack: error.stack } }, 'request failed')
     return sendApiError(c, new ApiError(500, 'internal_error', 'Internal server error', `The server failed to handle the request. Quote trace id ${c.get('traceId')} when reporting it.`))
   })

@@ -58,3 +58,15 @@ export const UNAUTHORIZED = new ApiError(
   'Unauthorized',
   'Send a valid secret key as "Authorization: Bearer sk_…". Create one with "behalf keys create".',
 )
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 1
+
+export const DATABASE_UNAVAILABLE = new ApiError(
+  503,
+  'database_unavailable',
+  'Service temporarily unavailable',
+  `The server cannot reach its database right now. Retry after ${DATABASE_RETRY_AFTER_SECONDS} second.`,
+  {},
+  { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+)

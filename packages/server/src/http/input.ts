@@ -12,6 +12,9 @@ function bodyTooLarge(): ApiError {
     'request_body_too_large',
     'Request body is too large',
     `Request bodies are limited to ${MAX_BODY_BYTES} bytes. Send a smaller body.`,
+    {},
+    // The rest of the body stays unread, so this connection cannot carry another request.
+    { Connection: 'close' },
   )
 }
 
@@ -61,7 +64,28 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ApiError(400, 'malformed_request', 'Request body must be a JSON object', 'Send a JSON object such as {"key": "value"}.')
   }
+
+  const nulPath = findNulCharacter(parsed, [])
+  if (nulPath !== null) {
+    const name = nulPath.join('.') || 'body'
+    throw invalidParam(name, `${name} must not contain the NUL character (\\u0000).`)
+  }
   return parsed as Record<string, unknown>
+}
+
+/**
+ * Returns the path of the first string (value or key) that contains U+0000, or null.
+ * PostgreSQL cannot store that character in text, and no legitimate field needs it.
+ */
+function findNulCharacter(value: unknown, path: string[]): string[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null
+  if (value === null || typeof value !== 'object') return null
+  for (const [key, child] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, key]
+    const found = findNulCharacter(child, [...path, key])
+    if (found) return found
+  }
+  return null
 }
 
 function pathName(path: readonly PropertyKey[]): string {

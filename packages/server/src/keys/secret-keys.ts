@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { InstanceMode } from '../config.js'
 import { newId, randomBase62, sha256Hex } from '../crypto/random.js'
 import type { Database } from '../db/schema.js'
+import { recordAudit } from '../services/audit.js'
 
 export interface SecretKeySummary {
   id: string
@@ -24,6 +25,7 @@ export async function createSecretKey(db: Kysely<Database>, mode: InstanceMode):
     .insertInto('secret_keys')
     .values({ id, key_hash: sha256Hex(secretKey), hint: `${secretKey.slice(0, 12)}…`, created_at: Date.now(), revoked_at: null })
     .execute()
+  await recordAudit(db, { kind: 'secret_key.created', actorType: 'system', actorId: id }, null)
   return { id, secretKey }
 }
 
@@ -39,7 +41,9 @@ export async function revokeSecretKey(db: Kysely<Database>, id: string): Promise
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .executeTakeFirst()
-  return Number(result.numUpdatedRows) > 0
+  const revoked = Number(result.numUpdatedRows) > 0
+  if (revoked) await recordAudit(db, { kind: 'secret_key.revoked', actorType: 'system', actorId: id }, null)
+  return revoked
 }
 
 export async function countActiveSecretKeys(db: Kysely<Database>): Promise<number> {

@@ -6,10 +6,11 @@ import type { Logger } from 'pino'
 
 import { newId } from '../crypto/random.js'
 import type { Database, SigningKeysTable } from '../db/schema.js'
+import { recordAudit } from '../services/audit.js'
 import { decrypt, encrypt } from './encryption.js'
 
-/** How long a process trusts its copy of the key table before reading it again. */
-const KEY_CACHE_TTL_MS = 30_000
+/** Default for how long a process trusts its copy of the key table before reading it again. */
+export const DEFAULT_KEY_CACHE_TTL_MS = 30_000
 
 interface LoadedKey {
   kid: string
@@ -21,7 +22,7 @@ interface LoadedKey {
 
 /**
  * The instance's RS256 signing keys. The table is shared by every process; each process keeps
- * a copy for KEY_CACHE_TTL_MS. A new key is inserted with `activates_at` in the future, so it
+ * a copy for `cacheTtlMs` (30 s by default). A new key is inserted with `activates_at` in the future, so it
  * appears in the JWKS of every process before any process signs with it.
  */
 export class SigningKeys {
@@ -32,6 +33,7 @@ export class SigningKeys {
     private readonly db: Kysely<Database>,
     private readonly encryptionKey: Buffer,
     private readonly logger: Logger,
+    private readonly cacheTtlMs: number = DEFAULT_KEY_CACHE_TTL_MS,
   ) {}
 
   /** Creates the first key when the instance has none; safe when several processes start at once. */
@@ -60,6 +62,7 @@ export class SigningKeys {
         retired_at: null,
       })
       .execute()
+    await recordAudit(this.db, { kind: 'signing_key.created', actorType: 'system', details: { kid, activatesAt } }, null)
     this.cache = null
     this.logger.info({ kid, activatesAt }, 'signing key created')
     return kid
@@ -74,7 +77,9 @@ export class SigningKeys {
       .where('status', '=', 'active')
       .executeTakeFirst()
     this.cache = null
-    return Number(result.numUpdatedRows) > 0
+    const retired = Number(result.numUpdatedRows) > 0
+    if (retired) await recordAudit(this.db, { kind: 'signing_key.retired', actorType: 'system', details: { kid } }, null)
+    return retired
   }
 
   async listKeys(): Promise<Array<Pick<SigningKeysTable, 'kid' | 'status' | 'activates_at' | 'created_at' | 'retired_at'>>> {
@@ -87,7 +92,7 @@ export class SigningKeys {
 
   private async loadKeys(): Promise<LoadedKey[]> {
     const now = Date.now()
-    if (this.cache && now - this.cache.loadedAt < KEY_CACHE_TTL_MS) return this.cache.keys
+    if (this.cache && now - this.cache.loadedAt < this.cacheTtlMs) return this.cache.keys
 
     this.loading ??= (async () => {
       // A retired key stays listed for a day, far longer than any session token lives.

@@ -101,6 +101,9 @@ export function hostedPageRoutes(ctx: ServiceContext, csrfKey: Buffer) {
       if (error instanceof ApiError) return null
       throw error
     }
+    // PostgreSQL cannot store U+0000 and no form field needs it; such a post is treated as forged.
+    for (const value of form.values()) if (value.includes('\u0000')) return null
+
     const cookie = getCookie(c, CSRF_COOKIE)
     const submitted = form.get('csrf_token') ?? ''
     if (!csrf.isGenuine(cookie) || !constantTimeEqual(cookie, submitted)) return null

@@ -10,6 +10,7 @@ import type { Database } from '../../src/db/schema.js'
 import { createLogger } from '../../src/logger.js'
 import { startServer } from '../../src/server.js'
 import type { ServiceContext } from '../../src/services/context.js'
+import { createTestDatabase } from './engine.js'
 
 /** The allow-list every test server starts with; development mode also allows any localhost port. */
 export const ALLOWED_ORIGIN = 'https://app.example.com'
@@ -56,23 +57,25 @@ export async function readResponse<Body = any>(response: Response): Promise<ApiR
 }
 
 /**
- * Starts a server in this process on 127.0.0.1 with a fresh SQLite file in a new temporary
- * directory, and captures its log lines. `env` adds or overrides configuration variables.
+ * Starts a server in this process on 127.0.0.1 with a fresh database (a SQLite file in a new
+ * temporary directory, or a new PostgreSQL database; see engine.ts), and captures its log
+ * lines. `env` adds or overrides configuration variables.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: { rewriteDatabaseUrl?: (url: string) => string } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'behalf-test-'))
-  const config = loadConfig(
-    {
-      BEHALF_PORT: '0',
-      BEHALF_HOST: '127.0.0.1',
-      BEHALF_DATA_DIR: dataDir,
-      BEHALF_ENV: 'development',
-      BEHALF_ALLOWED_ORIGINS: ALLOWED_ORIGIN,
-      BEHALF_LOG_LEVEL: 'trace',
-      ...env,
-    },
-    dataDir,
-  )
+  const database = await createTestDatabase()
+  if (database.env.DATABASE_URL && options.rewriteDatabaseUrl) database.env.DATABASE_URL = options.rewriteDatabaseUrl(database.env.DATABASE_URL)
+  const serverEnv = {
+    BEHALF_PORT: '0',
+    BEHALF_HOST: '127.0.0.1',
+    BEHALF_DATA_DIR: dataDir,
+    BEHALF_ENV: 'development',
+    BEHALF_ALLOWED_ORIGINS: ALLOWED_ORIGIN,
+    BEHALF_LOG_LEVEL: 'trace',
+    ...database.env,
+    ...env,
+  }
+  const config = loadConfig(serverEnv, dataDir)
 
   const logLines: string[] = []
   let pending = ''
@@ -86,7 +89,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     },
   })
 
-  const running = await startServer(config, createLogger(config, logStream), {})
+  const running = await startServer(config, createLogger(config, logStream), serverEnv)
   if (!running.createdSecretKey) throw new Error('A fresh data directory should have produced a secret key')
   const secretKey = running.createdSecretKey
 
@@ -118,6 +121,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     api,
     async close() {
       await running.close()
+      await database.drop()
       fs.rmSync(dataDir, { recursive: true, force: true })
     },
   }
