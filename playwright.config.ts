@@ -28,6 +28,8 @@ export default defineConfig({
   projects: EXAMPLE_APPS.map((app) => ({
     name: app.name,
     testDir: `./examples/${app.name}/e2e`,
+    // Separate folders, so that runs of different projects never delete each other's traces.
+    outputDir: `test-results/${app.name}`,
     use: { baseURL: `http://localhost:${app.port}` },
   })),
 })

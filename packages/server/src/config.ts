@@ -1,5 +1,7 @@
 import path from 'node:path'
 
+import type { RateLimitRule } from './http/rate-limit.js'
+
 export type InstanceMode = 'development' | 'production'
 
 export interface ServerConfig {
@@ -22,6 +24,16 @@ export interface ServerConfig {
   sessionTokenTtlSeconds: number
   /** How often each process rereads the signing keys, so a rotation reaches every process. */
   signingKeyRefreshSeconds: number
+  rateLimits: {
+    /** Backend API requests per secret key. */
+    backendApi: RateLimitRule
+    /** Agent-task URL visits per client IP. */
+    accept: RateLimitRule
+    /** Hosted sign-in and sign-up form posts per client IP. */
+    signIn: RateLimitRule
+  }
+  /** Number of reverse proxies in front of the server whose X-Forwarded-For entries are trusted. */
+  trustedProxyHops: number
   logLevel: string
   /** Where the hosted pages send a person when the link that opened them had no `redirect_url`. */
   afterSignInUrl: string | null
@@ -55,6 +67,26 @@ function parseOrigin(name: string, raw: string): URL {
     throw new ConfigError(`${name} contains ${JSON.stringify(raw)}: only http and https origins are allowed.`)
   }
   return url
+}
+
+/**
+ * Rate limits. Development defaults are high enough that a parallel end-to-end run (many
+ * workers signing in through agent tasks from one IP) never meets them; production defaults
+ * follow the hosted reference service's 100 Backend API requests per second and keep sign-in
+ * forms too slow for password guessing. 0 turns a limit off.
+ */
+function readRateLimits(env: Env, mode: InstanceMode): ServerConfig['rateLimits'] {
+  const development = mode === 'development'
+  const apiPerSecond = readInteger(env, 'BEHALF_RATE_LIMIT_API_PER_SECOND', development ? 1000 : 100, 0, 1_000_000)
+  const acceptPerMinute = readInteger(env, 'BEHALF_RATE_LIMIT_ACCEPT_PER_MINUTE', development ? 12_000 : 60, 0, 10_000_000)
+  const signInPerMinute = readInteger(env, 'BEHALF_RATE_LIMIT_SIGN_IN_PER_MINUTE', development ? 1200 : 10, 0, 1_000_000)
+
+  return {
+    backendApi: { perSecond: apiPerSecond, burst: Math.max(1, apiPerSecond * 2) },
+    // Bursts of ten seconds' worth let a test suite open many links at once.
+    accept: { perSecond: acceptPerMinute / 60, burst: Math.max(10, Math.round(acceptPerMinute / 6)) },
+    signIn: { perSecond: signInPerMinute / 60, burst: Math.max(5, Math.round(signInPerMinute / 6)) },
+  }
 }
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -114,6 +146,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sqliteBusyTimeoutMs: readInteger(env, 'BEHALF_SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
     sessionTokenTtlSeconds: readInteger(env, 'BEHALF_SESSION_TOKEN_TTL_SECONDS', 60, 5, 3600),
     signingKeyRefreshSeconds: readInteger(env, 'BEHALF_SIGNING_KEY_REFRESH_SECONDS', 30, 1, 3600),
+    rateLimits: readRateLimits(env, mode),
+    trustedProxyHops: readInteger(env, 'BEHALF_TRUSTED_PROXY_HOPS', 0, 0, 10),
     logLevel: env.BEHALF_LOG_LEVEL || 'info',
     afterSignInUrl: afterSignInRaw,
   }

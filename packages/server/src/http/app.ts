@@ -13,9 +13,20 @@ import { userRoutes } from '../routes/users.js'
 import type { ServiceContext } from '../services/context.js'
 import { ApiError, DATABASE_UNAVAILABLE, UNAUTHORIZED } from './errors.js'
 import { sendApiError, sendJson } from './respond.js'
+import { rateLimit, TokenBucketLimiter } from './rate-limit.js'
 import type { AppEnv } from './types.js'
 
-function clientIp(c: Parameters<typeof getConnInfo>[0]): string | null {
+/**
+ * The client's address: the socket's peer, or with `trustedProxyHops` proxies in front, the
+ * X-Forwarded-For entry that the outermost trusted proxy added. Entries further left are
+ * written by the client and can be forged.
+ */
+function clientIp(c: Parameters<typeof getConnInfo>[0], trustedProxyHops: number): string | null {
+  if (trustedProxyHops > 0) {
+    const forwarded = (c.req.header('x-forwarded-for') ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)
+    const entry = forwarded[forwarded.length - trustedProxyHops]
+    if (entry) return entry
+  }
   try {
     return getConnInfo(c).remote.address ?? null
   } catch {
@@ -38,7 +49,7 @@ export function createApp(ctx: ServiceContext, options: { csrfKey: Buffer }) {
   app.use(async (c, next) => {
     const traceId = newId('trace')
     c.set('traceId', traceId)
-    c.set('meta', { ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null, traceId })
+    c.set('meta', { ip: clientIp(c, ctx.config.trustedProxyHops), userAgent: c.req.header('user-agent') ?? null, traceId })
 
     // PostgreSQL cannot store U+0000, so a NUL in the path or query would otherwise reach a query and fail there.
     if (hasNulCharacter(c.req.url)) {
@@ -86,14 +97,15 @@ export function createApp(ctx: ServiceContext, options: { csrfKey: Buffer }) {
     c.set('secretKeyId', secretKeyId)
     await next()
   })
+  app.use('/v1/*', rateLimit(new TokenBucketLimiter(ctx.config.rateLimits.backendApi), 'secret key', (c) => c.get('secretKeyId')))
 
   app.get('/v1/jwks', async (c) => sendJson(c, await ctx.signingKeys.jwks()))
   app.route('/v1/agents/tasks', agentTaskRoutes(ctx))
   app.route('/v1/users', userRoutes(ctx))
   app.route('/v1/sessions', sessionRoutes(ctx))
   app.route('/v1/handoffs', handoffRoutes(ctx))
-  app.route('/', acceptRoutes(ctx))
-  app.route('/', hostedPageRoutes(ctx, options.csrfKey))
+  app.route('/', acceptRoutes(ctx, new TokenBucketLimiter(ctx.config.rateLimits.accept)))
+  app.route('/', hostedPageRoutes(ctx, options.csrfKey, new TokenBucketLimiter(ctx.config.rateLimits.signIn)))
 
   return app
 }

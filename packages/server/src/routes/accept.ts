@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono'
 
+import { rateLimitError, type TokenBucketLimiter } from '../http/rate-limit.js'
+import { sendApiError } from '../http/respond.js'
 import type { AppEnv } from '../http/types.js'
 import { messagePage, PAGE_SECURITY_HEADERS } from '../pages/layout.js'
 import { ACCEPT_PATH, acceptTicket, type AcceptFailure } from '../services/agent-tasks.js'
@@ -57,6 +59,12 @@ function wantsJson(c: Context): boolean {
   return accept.includes('application/json') && !accept.includes('text/html')
 }
 
+function sendRateLimited(c: Context, retryAfter: number): Response | Promise<Response> {
+  c.header('Retry-After', String(retryAfter))
+  if (wantsJson(c)) return sendApiError(c, rateLimitError(retryAfter, 'client address'))
+  return c.html(messagePage('Too many requests', `Too many sign-in links were opened from this address. Try again in ${retryAfter} seconds.`, 'too_many_requests'), 429)
+}
+
 function sendFailure(c: Context, failure: AcceptFailure): Response | Promise<Response> {
   const description = FAILURES[failure]
   if (wantsJson(c)) {
@@ -70,7 +78,7 @@ function sendFailure(c: Context, failure: AcceptFailure): Response | Promise<Res
 }
 
 /** The agent-task URL: visiting it consumes the ticket, creates the session and hands it to the app. */
-export function acceptRoutes(ctx: ServiceContext) {
+export function acceptRoutes(ctx: ServiceContext, limiter: TokenBucketLimiter) {
   const app = new Hono<AppEnv>()
 
   app.on(['GET', 'HEAD'], ACCEPT_PATH, async (c) => {
@@ -83,6 +91,10 @@ export function acceptRoutes(ctx: ServiceContext) {
       const usable = task?.status === 'pending' && task.expires_at > Date.now()
       return c.body(null, usable ? 200 : 404)
     }
+
+    // Limited before the ticket is touched, so a limited visit never consumes a link and a used or expired link is never reported as a limit.
+    const retryAfter = limiter.take(c.get('meta').ip ?? 'unknown')
+    if (retryAfter > 0) return sendRateLimited(c, retryAfter)
 
     const result = await acceptTicket(ctx, ticket, c.get('meta'))
     if (result.ok) return c.redirect(result.location, 303)

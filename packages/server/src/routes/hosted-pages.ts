@@ -7,6 +7,7 @@ import { constantTimeEqual, newSecretToken } from '../crypto/random.js'
 import { verifyPassword } from '../crypto/passwords.js'
 import { ApiError } from '../http/errors.js'
 import { readBodyText } from '../http/input.js'
+import type { TokenBucketLimiter } from '../http/rate-limit.js'
 import type { AppEnv } from '../http/types.js'
 import { signInPage, signUpPage, type FormState } from '../pages/auth-forms.js'
 import { messagePage, PAGE_SECURITY_HEADERS } from '../pages/layout.js'
@@ -46,7 +47,7 @@ class CsrfTokens {
 type FormPage = typeof signInPage
 
 /** Hosted `/sign-in` and `/sign-up`: email and password, then the same handoff that agent tasks use. */
-export function hostedPageRoutes(ctx: ServiceContext, csrfKey: Buffer) {
+export function hostedPageRoutes(ctx: ServiceContext, csrfKey: Buffer, limiter: TokenBucketLimiter) {
   const app = new Hono<AppEnv>()
   const csrf = new CsrfTokens(csrfKey)
   // Read per request: with BEHALF_PORT=0 the public URL is set only once the server listens.
@@ -110,6 +111,14 @@ export function hostedPageRoutes(ctx: ServiceContext, csrfKey: Buffer) {
     return form
   }
 
+  /** Limits form posts per client address, so passwords cannot be guessed at speed. */
+  function rateLimited(c: Context): Response | Promise<Response> | null {
+    const retryAfter = limiter.take(c.get('meta').ip ?? 'unknown')
+    if (retryAfter === 0) return null
+    c.header('Retry-After', String(retryAfter))
+    return c.html(messagePage('Too many attempts', `Too many attempts from this address. Try again in ${retryAfter} seconds.`, 'too_many_requests'), 429)
+  }
+
   function csrfFailure(c: Context) {
     return c.html(messagePage('Form expired', 'The form could not be verified. Go back, reload the page and try again.', 'csrf_token_invalid'), 403)
   }
@@ -133,6 +142,8 @@ export function hostedPageRoutes(ctx: ServiceContext, csrfKey: Buffer) {
 
   app.post('/sign-in', async (c) => {
     pageHeaders(c)
+    const limited = rateLimited(c)
+    if (limited) return limited
     const form = await readForm(c)
     if (!form) return csrfFailure(c)
     const redirect = resolveRedirect(c, form.get('redirect_url') ?? undefined)
@@ -164,6 +175,8 @@ export function hostedPageRoutes(ctx: ServiceContext, csrfKey: Buffer) {
 
   app.post('/sign-up', async (c) => {
     pageHeaders(c)
+    const limited = rateLimited(c)
+    if (limited) return limited
     const form = await readForm(c)
     if (!form) return csrfFailure(c)
     const redirect = resolveRedirect(c, form.get('redirect_url') ?? undefined)
