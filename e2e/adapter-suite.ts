@@ -130,8 +130,9 @@ export function adapterSuite(options: AdapterSuiteOptions) {
     await agent.context.close()
   })
 
-  test('signed out route returns 401', async ({ request }) => {
-    const response = await request.post(options.createAgentTaskPath)
+  test('signed out route returns 401', async ({ request, baseURL }) => {
+    // A browser's fetch always sends Origin on a POST; frameworks with CSRF checks (Astro) reject a POST without it.
+    const response = await request.post(options.createAgentTaskPath, { headers: { Origin: baseURL as string } })
     expect(response.status()).toBe(401)
 
     const me = await request.get('/api/me')

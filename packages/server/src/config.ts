@@ -78,7 +78,7 @@ function parseOrigin(name: string, raw: string): URL {
 function readRateLimits(env: Env, mode: InstanceMode): ServerConfig['rateLimits'] {
   const development = mode === 'development'
   const apiPerSecond = readInteger(env, 'BEHALF_RATE_LIMIT_API_PER_SECOND', development ? 1000 : 100, 0, 1_000_000)
-  const acceptPerMinute = readInteger(env, 'BEHALF_RATE_LIMIT_ACCEPT_PER_MINUTE', development ? 12_000 : 60, 0, 10_000_000)
+  const acceptPerMinute = readInteger(env, 'BEHALF_RATE_LIMIT_ACCEPT_PER_MINUTE', development ? 60_000 : 60, 0, 10_000_000)
   const signInPerMinute = readInteger(env, 'BEHALF_RATE_LIMIT_SIGN_IN_PER_MINUTE', development ? 1200 : 10, 0, 1_000_000)
 
   return {

@@ -1,0 +1,3 @@
+import { behalfMiddleware } from '@behalf/astro/server'
+
+export const onRequest = behalfMiddleware()

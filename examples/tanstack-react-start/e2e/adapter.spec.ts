@@ -1,0 +1,3 @@
+import { adapterSuite } from '../../../e2e/adapter-suite.js'
+
+adapterSuite({ createAgentTaskPath: '/api/example' })

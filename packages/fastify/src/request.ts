@@ -1,0 +1,36 @@
+import type { FastifyRequest } from 'fastify'
+
+/**
+ * Returns the absolute URL of a Fastify request. `request.protocol` and `request.host` honour
+ * the server's `trustProxy` setting, so behind a trusted proxy they come from
+ * `X-Forwarded-Proto` and `X-Forwarded-Host`. The path is the one the client sent, before any
+ * `rewriteUrl`.
+ */
+export function requestUrl(request: FastifyRequest): URL {
+  const host = request.host
+  if (host === '') {
+    throw new TypeError('The request has no Host header, so its URL and origin are unknown.')
+  }
+  return new URL(`${request.protocol}://${host}${request.originalUrl}`)
+}
+
+// Methods the Fetch API's Request constructor rejects. Authentication only distinguishes GET
+// from the rest, so these are passed on as POST.
+const FORBIDDEN_FETCH_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
+
+/** Builds a Web `Request` with the Fastify request's URL, method and headers, and no body. */
+export function toWebRequest(request: FastifyRequest, url: URL): Request {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(request.headers)) {
+    // HTTP/2 pseudo-headers such as ":authority" are not valid Fetch header names.
+    if (value === undefined || name.startsWith(':')) continue
+    if (Array.isArray(value)) {
+      for (const item of value) headers.append(name, item)
+    } else {
+      headers.set(name, value)
+    }
+  }
+
+  const method = FORBIDDEN_FETCH_METHODS.has(request.method.toUpperCase()) ? 'POST' : request.method
+  return new Request(url, { method, headers })
+}
