@@ -7,6 +7,7 @@ import { createSecretKey, listSecretKeys, revokeSecretKey } from './keys/secret-
 import { SigningKeys } from './keys/signing-keys.js'
 import { loadEncryptionKey } from './keys/encryption.js'
 import { openMigratedDatabase, startServer } from './server.js'
+import { API_USAGE, ApiCommandError, runApiCommand } from './cli-api.js'
 
 const USAGE = `Usage: behalf <command>
 
@@ -20,6 +21,9 @@ Commands:
                              Publish a new signing key now; it starts signing after the given
                              delay (default 300 s), once every process and verifier has seen it.
   help                       Show this help.
+
+Backend API commands:
+${API_USAGE}
 
 Configuration comes from environment variables: BEHALF_PORT, BEHALF_HOST, BEHALF_PUBLIC_URL,
 BEHALF_ENV, BEHALF_ALLOWED_ORIGINS, BEHALF_DATA_DIR, DATABASE_URL, BEHALF_ENCRYPTION_KEY,
@@ -118,6 +122,9 @@ async function main(argv: string[]): Promise<void> {
       return runMigrate()
     case 'keys':
       return runKeys(rest)
+    case 'agent-tasks':
+    case 'users':
+      return runApiCommand(command, rest)
     case undefined:
     case 'help':
     case '--help':
@@ -130,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof ApiCommandError) {
     process.stderr.write(`behalf: ${error.message}\n`)
     process.exit(2)
   }
