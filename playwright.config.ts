@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+
 import { defineConfig } from '@playwright/test'
 
 import { EXAMPLE_APPS } from './e2e/apps.js'
@@ -25,11 +27,22 @@ export default defineConfig({
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS },
     trace: 'retain-on-failure',
   },
-  projects: EXAMPLE_APPS.map((app) => ({
-    name: app.name,
-    testDir: `./examples/${app.name}/e2e`,
-    // Separate folders, so that runs of different projects never delete each other's traces.
-    outputDir: `test-results/${app.name}`,
-    use: { baseURL: `http://localhost:${app.port}` },
-  })),
+  projects: [
+    ...EXAMPLE_APPS.map((app) => ({
+      name: app.name,
+      testDir: `./examples/${app.name}/e2e`,
+      // Separate folders, so that runs of different projects never delete each other's traces.
+      outputDir: `test-results/${app.name}`,
+      use: { baseURL: `http://localhost:${app.port}` },
+    })),
+    // Parallel sign-in runs, started on their own with eight workers by `npm run test:e2e`.
+    ...(process.env.E2E_PARALLEL
+      ? EXAMPLE_APPS.filter((app) => fs.existsSync(`examples/${app.name}/e2e-parallel`)).map((app) => ({
+          name: `${app.name}:parallel`,
+          testDir: `./examples/${app.name}/e2e-parallel`,
+          outputDir: `test-results/${app.name}-parallel`,
+          use: { baseURL: `http://localhost:${app.port}` },
+        }))
+      : []),
+  ],
 })

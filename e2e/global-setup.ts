@@ -12,7 +12,8 @@ function selectedProjects(argv: string[]): string[] {
     if (argument === '--project' && argv[index + 1]) names.push(argv[index + 1] as string)
     if (argument.startsWith('--project=')) names.push(argument.slice('--project='.length))
   })
-  return names
+  // `express:parallel` runs against the express app.
+  return names.map((name) => name.split(':')[0] as string)
 }
 
 /**
