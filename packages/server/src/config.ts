@@ -35,7 +35,7 @@ export interface ServerConfig {
   /** Number of reverse proxies in front of the server whose X-Forwarded-For entries are trusted. */
   trustedProxyHops: number
   logLevel: string
-  /** Where the hosted pages send a person when the link that opened them had no `redirect_url`. */
+  /** Fallback destination of the hosted pages when the link that opened them had no `redirect_url`. */
   afterSignInUrl: string | null
 }
 
@@ -70,10 +70,10 @@ function parseOrigin(name: string, raw: string): URL {
 }
 
 /**
- * Rate limits. Development defaults are high enough that a parallel end-to-end run (many
- * workers signing in through agent tasks from one IP) never meets them; production defaults
- * follow the hosted reference service's 100 Backend API requests per second and keep sign-in
- * forms too slow for password guessing. 0 turns a limit off.
+ * Reads the rate limits. Development defaults are high enough that a parallel end-to-end run
+ * (many workers signing in through agent tasks from one IP) never meets them. Production
+ * defaults follow the hosted reference service's 100 Backend API requests per second and keep
+ * sign-in forms too slow for password guessing. 0 turns a limit off.
  */
 function readRateLimits(env: Env, mode: InstanceMode): ServerConfig['rateLimits'] {
   const development = mode === 'development'

@@ -17,7 +17,7 @@ import { rateLimit, TokenBucketLimiter } from './rate-limit.js'
 import type { AppEnv } from './types.js'
 
 /**
- * The client's address: the socket's peer, or with `trustedProxyHops` proxies in front, the
+ * Returns the client's address: the socket's peer, or with `trustedProxyHops` proxies in front, the
  * X-Forwarded-For entry that the outermost trusted proxy added. Entries further left are
  * written by the client and can be forged.
  */

@@ -101,7 +101,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return current
 }
 
-/** Turns the first zod issue into a 422 that names the field and says what to send instead. */
+/** Converts a zod issue into a 422 that names the field and states what to send instead. */
 export function issueToApiError(issue: z.core.$ZodIssue, input: unknown): ApiError {
   if (issue.code === 'unrecognized_keys') {
     const name = pathName([...issue.path, issue.keys[0] ?? ''])

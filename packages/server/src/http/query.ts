@@ -16,7 +16,7 @@ export function assertKnownQueryKeys(c: Context, known: readonly string[]): void
   }
 }
 
-/** An integer query value; absent or empty means `fallback`, as clients omit defaults. */
+/** Reads an integer query value. An absent or empty value means `fallback`, because clients omit defaults. */
 export function queryInteger(c: Context, name: string, fallback: number, min: number, max: number): number {
   const raw = c.req.query(name)
   if (raw === undefined || raw === '') return fallback

@@ -47,7 +47,7 @@ export class TokenBucketLimiter {
 
   private store(key: string, bucket: Bucket): void {
     // Map keeps insertion order, and re-inserting moves a key to the end, so the first keys are
-    // the least recently used. Dropping one only forgets that it had spent tokens.
+    // the least recently used. Dropping one only loses the record of its spent tokens.
     this.buckets.delete(key)
     this.buckets.set(key, bucket)
     if (this.buckets.size <= MAX_TRACKED_KEYS) return

@@ -7,9 +7,9 @@ import { ConfigError } from '../config.js'
 const ENCRYPTION_KEY_FILE = 'encryption-key'
 
 /**
- * Loads the 32-byte key that encrypts signing keys at rest: `BEHALF_ENCRYPTION_KEY` (base64)
- * when set, which every process of a PostgreSQL deployment must share; otherwise a file in
- * the data directory, created with mode 0600 on first start.
+ * Loads the 32-byte key that encrypts signing keys at rest. It is `BEHALF_ENCRYPTION_KEY`
+ * (base64) when set, which every process of a PostgreSQL deployment must share. Otherwise it
+ * is a file in the data directory, created with mode 0600 on first start.
  */
 export function loadEncryptionKey(dataDir: string, env: Record<string, string | undefined>, required: boolean): Buffer {
   const fromEnv = env.BEHALF_ENCRYPTION_KEY

@@ -118,7 +118,7 @@ export class SigningKeys {
     return this.loading
   }
 
-  /** The public keys to publish: every active key (including ones not yet signing) and recently retired ones. */
+  /** Returns the public keys to publish: every active key (including ones not yet signing) and recently retired ones. */
   async jwks(): Promise<{ keys: JWK[] }> {
     const keys = await this.loadKeys()
     return { keys: keys.map((key) => key.publicJwk) }

@@ -77,7 +77,7 @@ function sendFailure(c: Context, failure: AcceptFailure): Response | Promise<Res
   return c.html(messagePage(description.title, description.message, description.code), description.status)
 }
 
-/** The agent-task URL: visiting it consumes the ticket, creates the session and hands it to the app. */
+/** Serves the agent-task URL: a visit consumes the ticket, creates the session and hands it to the app. */
 export function acceptRoutes(ctx: ServiceContext, limiter: TokenBucketLimiter) {
   const app = new Hono<AppEnv>()
 

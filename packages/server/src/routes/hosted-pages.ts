@@ -21,7 +21,7 @@ import { createUser, normalizeEmail, validateEmail, validatePassword } from '../
 const CSRF_COOKIE = 'behalf_server_csrf'
 
 /**
- * Signed double-submit CSRF tokens (OWASP): the cookie holds `random.hmac`, the form echoes
+ * Signed double-submit CSRF tokens (OWASP): the cookie contains `random.hmac`, the form echoes
  * it, and the HMAC proves the server minted the cookie, so a cookie planted by another
  * port of the same host is rejected.
  */

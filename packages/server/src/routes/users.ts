@@ -88,6 +88,12 @@ function readOrderBy(c: Context): { orderBy: UserOrderField; descending: boolean
   return { orderBy: field as UserOrderField, descending }
 }
 
+/** A username change: undefined leaves it, null clears it, a string is validated. */
+function readUsernameChange(username: string | null | undefined): string | null | undefined {
+  if (username === undefined || username === null) return username
+  return validateUsername('username', username)
+}
+
 /** `/v1/users`: the user resource in the Backend API's wire format. */
 export function userRoutes(ctx: ServiceContext) {
   const app = new Hono<AppEnv>()
@@ -152,7 +158,7 @@ export function userRoutes(ctx: ServiceContext) {
       ctx,
       c.req.param('userId'),
       {
-        username: body.username === undefined ? undefined : body.username === null ? null : validateUsername('username', body.username),
+        username: readUsernameChange(body.username),
         password: body.password,
         firstName: body.first_name,
         lastName: body.last_name,

@@ -6,7 +6,7 @@ import type { Engine } from '../db/database.js'
 import type { Database } from '../db/schema.js'
 import type { SigningKeys } from '../keys/signing-keys.js'
 
-/** What every service function needs; one per server process. */
+/** Dependencies of every service function; one per server process. */
 export interface ServiceContext {
   db: Kysely<Database>
   engine: Engine
@@ -17,7 +17,7 @@ export interface ServiceContext {
 
 export type Executor = Kysely<Database> | Transaction<Database>
 
-/** Who made a request, for audit events: the network address and user agent as the server saw them. */
+/** Origin of a request for audit events: the network address and user agent as the server received them. */
 export interface RequestMeta {
   ip: string | null
   userAgent: string | null
