@@ -37,3 +37,10 @@ test('storageState carries the session', async ({ page, browser, testUser }) => 
   await reused.close()
   fs.rmSync(path.dirname(file), { recursive: true, force: true })
 })
+
+test('signInAs explains an unreachable app', async ({ page, testUser }) => {
+  const failure = await signInAs(page, { userId: testUser.id }, { redirectUrl: 'http://localhost:3199/' }).catch((error: Error) => error)
+  expect(failure).toBeInstanceOf(Error)
+  expect((failure as Error).message).toContain('app is running at http://localhost:3199')
+  expect((failure as Error).message).not.toContain('ticket=')
+})

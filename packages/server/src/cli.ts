@@ -37,7 +37,7 @@ async function runStart(): Promise<void> {
   if (server.createdSecretKey) {
     // Printed once, outside the log stream, so log shipping never carries it.
     process.stdout.write(
-      `\nCreated this instance's first secret key. It is shown once and saved to ${config.dataDir}/secret-key:\n\n  BEHALF_SECRET_KEY=${server.createdSecretKey}\n\n`,
+      `\nCreated this instance's first secret key. It is printed only here, and saved to ${config.dataDir}/secret-key:\n\n  BEHALF_SECRET_KEY=${server.createdSecretKey}\n\n`,
     )
   }
 

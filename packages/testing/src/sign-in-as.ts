@@ -44,7 +44,7 @@ function projectBaseUrl(): string | undefined {
 function resolveRedirectUrl(redirectUrl: string | undefined): URL {
   const baseUrl = projectBaseUrl()
   if (redirectUrl === undefined && baseUrl === undefined) {
-    throw new Error('signInAs needs a redirectUrl: pass one in the options, or set use.baseURL in playwright.config.')
+    throw new Error('signInAs needs a page to land on: set use.baseURL in playwright.config (the signedInPage fixture needs it), or pass redirectUrl in the options.')
   }
   try {
     return new URL(redirectUrl ?? '/', baseUrl)
@@ -71,7 +71,13 @@ export async function signInAs(page: Page, target: SignInTarget, options: SignIn
     sessionMaxDurationInSeconds: options.sessionMaxDurationInSeconds,
   })
 
-  await page.goto(agentTask.url)
+  try {
+    await page.goto(agentTask.url)
+  } catch (error) {
+    // Playwright's message contains the URL, and with it the ticket: it is replaced, not wrapped.
+    const reason = /net::ERR_[A-Z_]+/.exec((error as Error).message)?.[0] ?? 'the navigation failed'
+    throw new Error(`signInAs: opening the agent-task URL and following it to ${redirectUrl.origin} failed (${reason}). Check that the app is running at ${redirectUrl.origin} and the Behalf server at ${client.apiUrl}.`)
+  }
 
   // The server answers a usable link with a redirect to the app; an unusable one stays on the server's error page.
   const landed = new URL(page.url())
