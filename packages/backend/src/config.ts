@@ -8,10 +8,25 @@ export function readEnv(name: string): string | undefined {
   return value === '' ? undefined : value
 }
 
+// Validated API URLs by their raw value. authenticateRequest resolves the API URL on every
+// request, and parsing it each time showed in profiles. Apps use one or a few URLs, so the
+// map stays small, and it is emptied when it reaches the limit.
+const resolvedApiUrls = new Map<string, string>()
+const MAX_RESOLVED_API_URLS = 100
+
 /** Returns the API URL without trailing slashes, from `apiUrl`, `BEHALF_API_URL` or the default. */
 export function resolveApiUrl(apiUrl?: string): string {
   const raw = apiUrl ?? readEnv('BEHALF_API_URL') ?? DEFAULT_API_URL
+  let resolved = resolvedApiUrls.get(raw)
+  if (resolved === undefined) {
+    resolved = validateApiUrl(raw)
+    if (resolvedApiUrls.size >= MAX_RESOLVED_API_URLS) resolvedApiUrls.clear()
+    resolvedApiUrls.set(raw, resolved)
+  }
+  return resolved
+}
 
+function validateApiUrl(raw: string): string {
   let parsed: URL
   try {
     parsed = new URL(raw)

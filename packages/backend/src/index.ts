@@ -56,6 +56,7 @@ export type { ActorClaim, SessionClaims } from './tokens/claims.js'
 
 export {
   authenticateRequest,
+  type AuthenticatableRequest,
   type AuthenticateRequestOptions,
   type RequestState,
   type RequestStateReason,

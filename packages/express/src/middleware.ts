@@ -1,7 +1,7 @@
 import { authenticateRequest, createClient, type AuthObject, type AuthenticateRequestOptions, type RequestState } from '@behalf/backend'
 import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express'
 
-import { requestUrl, toWebRequest } from './request.js'
+import { requestUrl, toAuthenticatableRequest, toWebRequest } from './request.js'
 import { getRequestEntry, setRequestEntry } from './state.js'
 
 export type BehalfMiddlewareOptions = AuthenticateRequestOptions
@@ -26,9 +26,17 @@ export function behalfMiddleware(options: BehalfMiddlewareOptions = {}): Request
     }
 
     try {
-      const request = toWebRequest(req, url)
-      const state = await authenticateRequest(request, options)
-      setRequestEntry(req, { state, request, options })
+      const state = await authenticateRequest(toAuthenticatableRequest(req, url), options)
+      // signOut needs a Web Request, so it is built only when read.
+      let webRequest: Request | undefined
+      setRequestEntry(req, {
+        state,
+        options,
+        get request() {
+          webRequest ??= toWebRequest(req, url)
+          return webRequest
+        },
+      })
       applyHeaders(res, state.headers)
 
       if (state.status === 'redirect' && state.redirectUrl !== null) {

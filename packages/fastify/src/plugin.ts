@@ -8,7 +8,7 @@ import {
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 
-import { requestUrl, toWebRequest } from './request.js'
+import { requestUrl, toAuthenticatableRequest, toWebRequest } from './request.js'
 import { getRequestEntry, setRequestEntry } from './state.js'
 
 declare module 'fastify' {
@@ -57,9 +57,17 @@ async function behalfPluginFunction(fastify: Parameters<FastifyPluginAsync>[0], 
       throw Object.assign(new Error(`Behalf cannot authenticate this request: ${(error as Error).message}`), { statusCode: 400 })
     }
 
-    const webRequest = toWebRequest(request, url)
-    const state = await authenticateRequest(webRequest, options)
-    setRequestEntry(request, { state, request: webRequest, options })
+    const state = await authenticateRequest(toAuthenticatableRequest(request, url), options)
+    // signOut needs a Web Request, so it is built only when read.
+    let webRequest: Request | undefined
+    setRequestEntry(request, {
+      state,
+      options,
+      get request() {
+        webRequest ??= toWebRequest(request, url)
+        return webRequest
+      },
+    })
     applyHeaders(reply, state.headers)
 
     if (state.status === 'redirect' && state.redirectUrl !== null) {

@@ -66,6 +66,17 @@ export interface RequestState {
   toAuth(): AuthObject
 }
 
+/**
+ * The parts of a request that authentication reads. A Fetch `Request` has them, and adapters
+ * may pass a lighter object that reads their framework's request.
+ */
+export interface AuthenticatableRequest {
+  method: string
+  /** Absolute URL of the request. */
+  url: string
+  headers: { get(name: string): string | null }
+}
+
 interface AuthenticateContext {
   url: URL
   secure: boolean
@@ -82,7 +93,10 @@ interface AuthenticateContext {
  * Throws only on configuration errors such as a missing secret key. Every failure of the
  * handoff code or of a token yields a signed-out state instead.
  */
-export async function authenticateRequest(request: Request, options: AuthenticateRequestOptions = {}): Promise<RequestState> {
+export async function authenticateRequest(
+  request: AuthenticatableRequest,
+  options: AuthenticateRequestOptions = {},
+): Promise<RequestState> {
   const context = createContext(request, options)
 
   if (request.method === 'GET' && hasQueryParam(context.url, HANDOFF_QUERY_PARAM)) {
@@ -91,12 +105,16 @@ export async function authenticateRequest(request: Request, options: Authenticat
   return authenticateWithTokens(request, context)
 }
 
-export function createContext(request: Request, options: AuthenticateRequestOptions): AuthenticateContext {
+export function createContext(request: AuthenticatableRequest, options: AuthenticateRequestOptions): AuthenticateContext {
   const apiUrl = resolveApiUrl(options.apiUrl)
   const secretKey = resolveSecretKey(options.secretKey)
-  const requester = createApiRequester({ apiUrl, secretKey })
   const url = new URL(request.url)
   const issuer = stripTrailingSlashes(options.issuer ?? apiUrl)
+
+  // Most requests carry a valid session token and call no API, so the API clients are built
+  // on first use.
+  let handoffs: HandoffsApi | undefined
+  let sessions: SessionsApi | undefined
 
   return {
     url,
@@ -107,8 +125,14 @@ export function createContext(request: Request, options: AuthenticateRequestOpti
       authorizedParties: options.authorizedParties ?? [url.origin],
       jwtKey: options.jwtKey,
     },
-    handoffs: createHandoffsApi(requester),
-    sessions: createSessionsApi(requester),
+    get handoffs() {
+      handoffs ??= createHandoffsApi(createApiRequester({ apiUrl, secretKey }))
+      return handoffs
+    },
+    get sessions() {
+      sessions ??= createSessionsApi(createApiRequester({ apiUrl, secretKey }))
+      return sessions
+    },
     signInUrl: options.signInUrl ?? `${issuer}/sign-in`,
   }
 }
@@ -157,7 +181,7 @@ async function exchangeHandoff(context: AuthenticateContext): Promise<RequestSta
 }
 
 /** Authenticates from the bearer token or the cookies, refreshing when needed. Ignores any handoff code. */
-export async function authenticateWithTokens(request: Request, context: AuthenticateContext): Promise<RequestState> {
+export async function authenticateWithTokens(request: AuthenticatableRequest, context: AuthenticateContext): Promise<RequestState> {
   const bearerToken = readBearerToken(request.headers.get('Authorization'))
   if (bearerToken !== undefined) {
     try {

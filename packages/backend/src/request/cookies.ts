@@ -7,20 +7,30 @@ import { REFRESH_COOKIE_NAME, SESSION_COOKIE_MAX_AGE_SECONDS, SESSION_COOKIE_NAM
 export function readCookie(cookieHeader: string | null, name: string): string | undefined {
   if (cookieHeader === null) return undefined
 
-  for (const pair of cookieHeader.split(';')) {
-    const separator = pair.indexOf('=')
-    if (separator === -1) continue
-    if (pair.slice(0, separator).trim() !== name) continue
-
-    let value = pair.slice(separator + 1).trim()
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1)
-    try {
-      return decodeURIComponent(value)
-    } catch {
-      return value
+  // Scans the header pair by pair with indexOf. This runs on every request, and splitting the
+  // header would copy every cookie, the session token among them.
+  let start = 0
+  while (start < cookieHeader.length) {
+    let end = cookieHeader.indexOf(';', start)
+    if (end === -1) end = cookieHeader.length
+    const separator = cookieHeader.indexOf('=', start)
+    if (separator !== -1 && separator < end && cookieHeader.slice(start, separator).trim() === name) {
+      return decodeCookieValue(cookieHeader.slice(separator + 1, end).trim())
     }
+    start = end + 1
   }
   return undefined
+}
+
+function decodeCookieValue(raw: string): string {
+  const value = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw
+  // Session tokens are base64url and contain no '%', so the common case skips decoding.
+  if (!value.includes('%')) return value
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
+  }
 }
 
 export interface CookieAttributes {

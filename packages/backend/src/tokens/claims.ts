@@ -41,6 +41,11 @@ export interface ClaimChecks {
   now: number
 }
 
+// Equal strings, the case on every request, skip the two regular expressions.
+function sameIssuer(claimed: string, expected: string): boolean {
+  return claimed === expected || stripTrailingSlashes(claimed) === stripTrailingSlashes(expected)
+}
+
 /**
  * Throws a {@link TokenVerificationError} unless the claims of a token whose signature was
  * already verified are acceptable now. Runs on every call, also for cached tokens, so that
@@ -65,7 +70,7 @@ export function validateClaims(payload: JWTPayload, checks: ClaimChecks): Sessio
     )
   }
 
-  if (typeof payload.iss !== 'string' || stripTrailingSlashes(payload.iss) !== stripTrailingSlashes(checks.issuer)) {
+  if (typeof payload.iss !== 'string' || !sameIssuer(payload.iss, checks.issuer)) {
     throw new TokenVerificationError(
       'token-invalid-issuer',
       `Session token issuer ${JSON.stringify(payload.iss)} does not match the expected issuer "${checks.issuer}". ` +

@@ -21,23 +21,28 @@ export function jwksUrl(apiUrl: string): string {
   return `${apiUrl}/.well-known/jwks.json`
 }
 
-// One resolver per JWKS URL, shared by every caller in this process, so the JWKS is fetched once.
-// createRemoteJWKSet refetches when a token names an unknown `kid` (at most once per 30 s
-// cooldown) and when the cached set is older than 10 minutes (defaults of jose 6.2's createRemoteJWKSet).
-const remoteKeySets = new Map<string, RemoteJWKSet>()
+// One key source per JWKS URL, shared by every caller in this process, so the JWKS is fetched
+// once and verifyToken builds no object per call. createRemoteJWKSet refetches when a token
+// names an unknown `kid` (at most once per 30 s cooldown) and when the cached set is older
+// than 10 minutes (defaults of jose 6.2's createRemoteJWKSet).
+const remoteKeySources = new Map<string, KeySource>()
 
-// Imported PEM keys, each with the id of its key source.
-const pemKeys = new Map<string, { id: string; key: Promise<CryptoKey> }>()
+// Key sources of imported PEM keys, by PEM text.
+const pemKeySources = new Map<string, KeySource & { key: Promise<CryptoKey> }>()
 let pemKeyCount = 0
 
 export function remoteJwksKeySource(apiUrl: string): KeySource {
-  const url = jwksUrl(apiUrl)
-  let keySet = remoteKeySets.get(url)
-  if (keySet === undefined) {
-    keySet = createRemoteJWKSet(new URL(url))
-    remoteKeySets.set(url, keySet)
+  let source = remoteKeySources.get(apiUrl)
+  if (source === undefined) {
+    source = createRemoteJwksKeySource(apiUrl)
+    remoteKeySources.set(apiUrl, source)
   }
-  const resolver = keySet
+  return source
+}
+
+function createRemoteJwksKeySource(apiUrl: string): KeySource {
+  const url = jwksUrl(apiUrl)
+  const resolver: RemoteJWKSet = createRemoteJWKSet(new URL(url))
 
   return {
     id: `jwks:${url}`,
@@ -67,21 +72,24 @@ export function remoteJwksKeySource(apiUrl: string): KeySource {
 export function pemKeySource(jwtKey: string): KeySource {
   // Environment variables often carry a PEM on one line with literal "\n" sequences.
   const pem = jwtKey.includes('\\n') ? jwtKey.replace(/\\n/g, '\n') : jwtKey
-  let entry = pemKeys.get(pem)
-  if (entry === undefined) {
+  let source = pemKeySources.get(pem)
+  if (source === undefined) {
     const key = importSPKI(pem.trim(), 'RS256')
     pemKeyCount += 1
-    entry = { id: `pem:${pemKeyCount}`, key }
-    pemKeys.set(pem, entry)
+    source = createPemKeySource(`pem:${pemKeyCount}`, key)
+    pemKeySources.set(pem, source)
     // A rejected import is not kept, so a corrected key in the same process is imported again.
     key.catch(() => {
-      if (pemKeys.get(pem)?.key === key) pemKeys.delete(pem)
+      if (pemKeySources.get(pem)?.key === key) pemKeySources.delete(pem)
     })
   }
-  const { id, key } = entry
+  return source
+}
 
+function createPemKeySource(id: string, key: Promise<CryptoKey>): KeySource & { key: Promise<CryptoKey> } {
   return {
     id,
+    key,
     async getKey() {
       try {
         return await key
