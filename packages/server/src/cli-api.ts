@@ -18,8 +18,8 @@ export const API_USAGE = `  agent-tasks create --user <user id | email | phone |
                              Revoke an agent task (and the session it created, if used).
   agent-tasks list [--user <user id>] [--status pending|accepted|revoked|expired] [--limit <n>] [--json]
                              List agent tasks, newest first.
-  users create --email <address> [--first-name <name>] [--last-name <name>]
-               [--username <name>] [--password <password>] [--json]
+  users create (--email <address> | --username <name>) [--first-name <name>]
+               [--last-name <name>] [--password <password>] [--json]
                              Create a user; its email address counts as verified.
   users list [--email <address>] [--limit <n>] [--json]
                              List users, newest first.
@@ -173,7 +173,7 @@ export async function runApiCommand(command: 'agent-tasks' | 'users', args: stri
       throw new ApiCommandError(`${first?.longMessage || first?.message || error.message}${field} [${first?.code ?? error.status}]`)
     }
     if (error instanceof BehalfNetworkError) {
-      throw new ApiCommandError(`Cannot reach the Behalf server at ${error.url}: ${error.message}. Start it with "behalf start", or set BEHALF_API_URL.`)
+      throw new ApiCommandError(`Cannot reach the Behalf server at ${new URL(error.url).origin} (${error.message.replace(/\.+$/, '')}). Start it with "behalf start", or set BEHALF_API_URL.`)
     }
     throw error
   }

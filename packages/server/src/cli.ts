@@ -77,7 +77,8 @@ async function runKeys(args: string[]): Promise<void> {
     } else if (action === 'revoke') {
       if (!id) throw new ConfigError('keys revoke needs the key id: behalf keys revoke key_…  (see behalf keys list)')
       if (!(await revokeSecretKey(handle.db, id))) throw new ConfigError(`No active secret key has the id ${id}. See behalf keys list.`)
-      process.stdout.write(`Revoked ${id}.\n`)
+      // Servers use their own BEHALF_SECRET_KEY_CACHE_SECONDS. The message shows this process's value, the same when they share the configuration.
+      process.stdout.write(`Revoked ${id}. Running servers reject it within ${config.secretKeyCacheSeconds} s (BEHALF_SECRET_KEY_CACHE_SECONDS).\n`)
     } else if (action === 'rotate-signing') {
       const logger = createLogger({ ...config, logLevel: 'warn' })
       const signingKeys = new SigningKeys(handle.db, loadEncryptionKey(config.dataDir, process.env, handle.engine === 'postgres'), logger)
@@ -105,9 +106,11 @@ async function runKeys(args: string[]): Promise<void> {
 function parseActivationDelay(raw: string | undefined, refreshSeconds: number): number {
   if (raw === undefined) return 300
   const seconds = Number(raw)
-  if (!Number.isInteger(seconds) || seconds < refreshSeconds || seconds > 86_400) {
+  // Twice the refresh interval: a process that read the keys just before the rotation rereads them within one interval, with as much again to spare.
+  const minimum = 2 * refreshSeconds
+  if (!Number.isInteger(seconds) || seconds < minimum || seconds > 86_400) {
     throw new ConfigError(
-      `--activate-in ${JSON.stringify(raw)} is invalid: give whole seconds from ${refreshSeconds} (BEHALF_SIGNING_KEY_REFRESH_SECONDS) to 86400.`,
+      `--activate-in ${JSON.stringify(raw)} is invalid: give whole seconds from ${minimum} (twice BEHALF_SIGNING_KEY_REFRESH_SECONDS) to 86400.`,
     )
   }
   return seconds
@@ -137,6 +140,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  // parseArgs rejects unknown flags with a TypeError whose code says so: a usage error like the others.
+  if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    process.stderr.write(`behalf: ${(error as Error).message}\n`)
+    process.exit(2)
+  }
   if (error instanceof ConfigError || error instanceof ApiCommandError) {
     process.stderr.write(`behalf: ${error.message}\n`)
     process.exit(2)

@@ -24,6 +24,8 @@ export interface ServerConfig {
   sessionTokenTtlSeconds: number
   /** How often each process rereads the signing keys, so a rotation reaches every process. */
   signingKeyRefreshSeconds: number
+  /** Seconds a process keeps a secret key it found valid, which bounds how long a revoked key keeps working. With 0 every request reads the key. */
+  secretKeyCacheSeconds: number
   rateLimits: {
     /** Backend API requests per secret key. */
     backendApi: RateLimitRule
@@ -89,6 +91,16 @@ function readRateLimits(env: Env, mode: InstanceMode): ServerConfig['rateLimits'
   }
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function readLogLevel(env: Env): string {
+  const level = env.BEHALF_LOG_LEVEL || 'info'
+  if (!LOG_LEVELS.includes(level)) {
+    throw new ConfigError(`BEHALF_LOG_LEVEL=${JSON.stringify(level)} is invalid: set it to one of ${LOG_LEVELS.join(', ')}.`)
+  }
+  return level
+}
+
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]'
 }
@@ -106,6 +118,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const publicUrlRaw = env.BEHALF_PUBLIC_URL || `http://localhost:${port}`
   const publicUrl = parseOrigin('BEHALF_PUBLIC_URL', publicUrlRaw)
+  if (publicUrl.pathname !== '/' || publicUrl.search !== '' || publicUrl.hash !== '') {
+    throw new ConfigError(`BEHALF_PUBLIC_URL=${publicUrlRaw} must be an origin without a path, such as https://auth.example.com: Behalf serves its routes at the root.`)
+  }
   if (mode === 'production' && publicUrl.protocol !== 'https:' && !isLoopbackHost(publicUrl.hostname)) {
     throw new ConfigError(`BEHALF_PUBLIC_URL=${publicUrlRaw} must use https in production.`)
   }
@@ -146,9 +161,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sqliteBusyTimeoutMs: readInteger(env, 'BEHALF_SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600_000),
     sessionTokenTtlSeconds: readInteger(env, 'BEHALF_SESSION_TOKEN_TTL_SECONDS', 60, 5, 3600),
     signingKeyRefreshSeconds: readInteger(env, 'BEHALF_SIGNING_KEY_REFRESH_SECONDS', 30, 1, 3600),
+    secretKeyCacheSeconds: readInteger(env, 'BEHALF_SECRET_KEY_CACHE_SECONDS', 5, 0, 60),
     rateLimits: readRateLimits(env, mode),
     trustedProxyHops: readInteger(env, 'BEHALF_TRUSTED_PROXY_HOPS', 0, 0, 10),
-    logLevel: env.BEHALF_LOG_LEVEL || 'info',
+    logLevel: readLogLevel(env),
     afterSignInUrl: afterSignInRaw,
   }
 }

@@ -23,7 +23,8 @@ export function checkRedirectUrl(value: string, config: Pick<ServerConfig, 'allo
     return {
       ok: false,
       reason: 'invalid',
-      message: 'must contain printable ASCII characters only: write an international domain name in its punycode (xn--) form and percent-encode the rest',
+      message:
+        'must contain printable ASCII characters only, without spaces: write an international domain name in its punycode (xn--) form and percent-encode the rest',
     }
   }
   if (!ABSOLUTE_HTTP_URL.test(value)) {
@@ -42,6 +43,13 @@ export function checkRedirectUrl(value: string, config: Pick<ServerConfig, 'allo
   }
   if (url.username !== '' || url.password !== '') {
     return { ok: false, reason: 'invalid', message: 'must not contain user info (user@host)' }
+  }
+  // An app that turns the target into a relative Location would send `//evil.example/…` to another host.
+  if (url.pathname.startsWith('//')) {
+    return { ok: false, reason: 'invalid', message: 'must not have a path that starts with //' }
+  }
+  if (url.port === '0') {
+    return { ok: false, reason: 'invalid', message: 'must not use port 0' }
   }
 
   if (isOriginAllowed(url, config)) return { ok: true, url }

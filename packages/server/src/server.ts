@@ -6,7 +6,7 @@ import path from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import type { Logger } from 'pino'
 
-import type { ServerConfig } from './config.js'
+import { ConfigError, type ServerConfig } from './config.js'
 import { openDatabase, type DatabaseHandle } from './db/database.js'
 import { migrateToLatest } from './db/migrations.js'
 import { createApp } from './http/app.js'
@@ -69,8 +69,15 @@ export async function startServer(config: ServerConfig, logger: Logger, env: Rec
   const csrfKey = Buffer.from(hkdfSync('sha256', encryptionKey, Buffer.alloc(0), 'behalf csrf tokens', 32))
   const app = createApp(context, { csrfKey })
 
-  const server = await new Promise<ServerType>((resolve) => {
+  const server = await new Promise<ServerType>((resolve, reject) => {
     const instance = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(instance))
+    instance.once('error', (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${error.code ?? error.message})`
+      reject(new ConfigError(`Port ${config.port} on ${config.host} ${reason}: stop the other process or set BEHALF_PORT.`))
+    })
+  }).catch(async (error: unknown) => {
+    await handle.close()
+    throw error
   })
   const port = (server.address() as AddressInfo).port
   // With BEHALF_PORT=0 the port is known only now; no request has been served yet.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
+import { sha256Hex } from '../src/crypto/random.js'
 import { createSecretKey, revokeSecretKey } from '../src/keys/secret-keys.js'
 import { startTestServer, type ApiResponse, type TestServer } from './support/server.js'
 
@@ -80,8 +81,62 @@ describe('secret key', () => {
     expect(before.status).toBe(200)
 
     await revokeSecretKey(server.db, created.id)
+    // The server may keep a key it found valid for BEHALF_SECRET_KEY_CACHE_SECONDS, 5 by default.
+    await new Promise((resolve) => setTimeout(resolve, 5_000))
     const after = await server.api('GET', '/v1/users', undefined, { authorization: `Bearer ${created.secretKey}` })
     expect(after.status).toBe(401)
+  })
+})
+
+describe('secret key cache', () => {
+  async function useRevokeUse(cacheSeconds: string, waitMs: number): Promise<number[]> {
+    const cached = await startTestServer({ BEHALF_SECRET_KEY_CACHE_SECONDS: cacheSeconds })
+    try {
+      const created = await createSecretKey(cached.db, 'development')
+      const authorization = `Bearer ${created.secretKey}`
+      const before = await cached.api('GET', '/v1/users', undefined, { authorization })
+      await revokeSecretKey(cached.db, created.id)
+      const justAfter = await cached.api('GET', '/v1/users', undefined, { authorization })
+      await new Promise((resolve) => setTimeout(resolve, waitMs))
+      const later = await cached.api('GET', '/v1/users', undefined, { authorization })
+      return [before.status, justAfter.status, later.status]
+    } finally {
+      await cached.close()
+    }
+  }
+
+  it('revoked key rejected after lifetime', async () => {
+    const [before, justAfter, later] = await useRevokeUse('1', 1_100)
+    expect(before).toBe(200)
+    // Within the lifetime the process still trusts its earlier lookup.
+    expect(justAfter).toBe(200)
+    expect(later).toBe(401)
+  })
+
+  it('lifetime 0 rejects at once', async () => {
+    const [before, justAfter, later] = await useRevokeUse('0', 0)
+    expect(before).toBe(200)
+    expect(justAfter).toBe(401)
+    expect(later).toBe(401)
+  })
+
+  it('unknown key never cached', async () => {
+    const cached = await startTestServer({ BEHALF_SECRET_KEY_CACHE_SECONDS: '60' })
+    try {
+      const secretKey = `sk_test_${'C'.repeat(43)}`
+      const unknown = await cached.api('GET', '/v1/users', undefined, { authorization: `Bearer ${secretKey}` })
+      expect(unknown.status).toBe(401)
+
+      // The same key, once stored, works on the next request: the failed lookup was not kept.
+      await cached.db
+        .insertInto('secret_keys')
+        .values({ id: 'key_cachetest', key_hash: sha256Hex(secretKey), hint: 'sk_test_CCCC…', created_at: Date.now(), revoked_at: null })
+        .execute()
+      const stored = await cached.api('GET', '/v1/users', undefined, { authorization: `Bearer ${secretKey}` })
+      expect(stored.status).toBe(200)
+    } finally {
+      await cached.close()
+    }
   })
 })
 

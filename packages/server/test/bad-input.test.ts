@@ -193,6 +193,9 @@ describe('POST /v1/agents/tasks redirect_url', () => {
     ['ftp scheme', 'ftp://app.example.com/'],
     ['file scheme', 'file:///etc/passwd'],
     ['over 2048 characters', `https://app.example.com/${'a'.repeat(2048)}`],
+    ['allowed origin, protocol-relative path', 'https://app.example.com//evil.example/login'],
+    ['port 0', 'http://localhost:0/'],
+    ['trailing space', 'http://localhost:3000/ '],
   ])('%s returns 422', async (_name, redirectUrl) => {
     const response = await expectRejected(createTaskRequest(taskBody({ redirect_url: redirectUrl })), { status: 422, param: 'redirect_url' })
     expect(firstError(response).code).toBe('redirect_url_invalid')
@@ -395,7 +398,7 @@ describe('POST /v1/users body', () => {
 
   it('repeated email in request returns 422', async () => {
     const body = { email_address: ['twice@example.com', 'TWICE@example.com'] }
-    await expectRejected(createUserRequest(body), { status: 422, code: 'form_identifier_exists', param: 'email_address' })
+    await expectRejected(createUserRequest(body), { status: 422, code: 'form_param_value_invalid', param: 'email_address' })
   })
 
   it('taken email returns 422', async () => {
@@ -563,5 +566,28 @@ describe('NUL character', () => {
       status: 422,
       param: 'public_metadata.a\u0000b',
     })
+  })
+})
+
+describe('deep nesting', () => {
+  it('metadata over 32 levels returns 422', async () => {
+    const deep = `{"email_address":["deep@example.com"],"public_metadata":${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}}`
+    const response = await expectRejected(() => server.api('POST', '/v1/users', deep), { status: 422 })
+    expect(String(firstError(response).meta.param_name)).toMatch(/^public_metadata\.a\.a/)
+  })
+
+  it('unknown deep key returns 4xx', async () => {
+    const deep = `{"nested":${'['.repeat(5000)}1${']'.repeat(5000)}}`
+    const response = await server.api('POST', '/v1/agents/tasks', deep)
+    expect(response.status).toBeGreaterThanOrEqual(400)
+    expect(response.status).toBeLessThan(500)
+  })
+
+  it('duplicate email in one request names it', async () => {
+    const response = await expectRejected(() => server.api('POST', '/v1/users', { email_address: ['twice@example.com', 'TWICE@example.com'] }), {
+      status: 422,
+      param: 'email_address',
+    })
+    expect(firstError(response).long_message).toContain('appears twice')
   })
 })

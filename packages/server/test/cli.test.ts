@@ -234,6 +234,8 @@ describe('behalf keys', () => {
     const revoked = await runCli(['keys', 'revoke', key.id], { BEHALF_DATA_DIR: dataDir })
     expect(revoked.code).toBe(0)
     expect(revoked.stdout).toContain(`Revoked ${key.id}`)
+    // The server found the key valid above and may keep it for BEHALF_SECRET_KEY_CACHE_SECONDS (default 5).
+    await new Promise((resolve) => setTimeout(resolve, 5_000))
     expect(await getWithKey(server.url, key.secret_key)).toBe(401)
     expect(await getWithKey(server.url, bootstrapKey)).toBe(200)
 

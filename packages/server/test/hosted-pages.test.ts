@@ -129,6 +129,26 @@ describe('POST /sign-in CSRF', () => {
     expect(await sessionsOf(user.id)).toHaveLength(0)
   })
 
+  it('null Origin still needs the token', async () => {
+    const user = await userWithPassword()
+    const form = await openForm(server, '/sign-in', APP_REDIRECT_URL)
+    const forged = await postForm(server, '/sign-in', { email: user.email, password: PASSWORD, redirect_url: APP_REDIRECT_URL }, null, { origin: 'null', cookie: `${CSRF_COOKIE}=${form.cookie}` })
+    expect(forged.status).toBe(403)
+
+    // Browsers send Origin: null for the hosted form's own post, because the page sets Referrer-Policy: no-referrer.
+    const genuine = await postForm(server, '/sign-in', { email: user.email, password: PASSWORD, redirect_url: APP_REDIRECT_URL }, form, { origin: 'null' })
+    expect(genuine.status).toBe(303)
+  })
+
+  it('disallowed redirect hides the allow-list', async () => {
+    const response = await fetch(`${server.url}/sign-in?redirect_url=${encodeURIComponent('https://evil.example/')}`)
+    const page = await response.text()
+
+    expect(response.status).toBe(400)
+    expect(page).toContain('redirect_url_not_allowed')
+    expect(page).not.toContain('app.example.com')
+  })
+
   it('same host other port returns 403', async () => {
     const user = await userWithPassword()
     const form = await openForm(server, '/sign-in', APP_REDIRECT_URL)

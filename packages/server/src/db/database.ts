@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely'
 import pg from 'pg'
 
 import type { ServerConfig } from '../config.js'
@@ -35,11 +35,49 @@ export function openDatabase(config: Pick<ServerConfig, 'databaseUrl' | 'databas
   // WAL lets readers run beside the single writer; busy_timeout makes a second process wait for the write lock instead of failing.
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
+  // A checkpoint copies the WAL into the database file and syncs it, inside the commit that
+  // crosses the threshold, so it blocks the event loop. A threshold of 10,000 pages instead of
+  // SQLite's default 1,000 means a tenth as many syncs. The WAL file then grows to about 40 MB
+  // (at 4 KiB pages) and keeps that size on disk.
+  sqlite.pragma('wal_autocheckpoint = 10000')
   sqlite.pragma(`busy_timeout = ${config.sqliteBusyTimeoutMs}`)
   sqlite.pragma('foreign_keys = ON')
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, engine: 'sqlite', close: () => db.destroy() }
+}
+
+/** Upper bound on the prepared statements kept per SQLite connection; each is a few kilobytes. */
+const MAX_CACHED_STATEMENTS = 500
+
+/**
+ * Wraps a better-sqlite3 connection so that each SQL text is prepared once. Kysely's SQLite
+ * driver calls `prepare` for every query, and preparing cost about 10 % of the server's CPU
+ * under load. Reuse is safe because better-sqlite3 runs each statement to completion
+ * synchronously, and SQLite re-prepares a statement itself after a schema change. When the
+ * cache is full the statement used least recently is dropped.
+ * NOTE: Kysely's `stream()` iterates a statement across awaits, so a cached statement must
+ * not be streamed while another query runs the same SQL. The server does not stream.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>()
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql)
+      if (statement !== undefined) {
+        statements.delete(sql)
+      } else {
+        statement = sqlite.prepare(sql)
+        if (statements.size >= MAX_CACHED_STATEMENTS) {
+          const leastRecentlyUsed = statements.keys().next().value
+          if (leastRecentlyUsed !== undefined) statements.delete(leastRecentlyUsed)
+        }
+      }
+      statements.set(sql, statement)
+      return statement
+    },
+  }
 }
 
 // Connection-level failures: the network, the server shutting down or refusing connections,

@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 
 import { newId } from '../crypto/random.js'
 import { isDatabaseUnavailable } from '../db/database.js'
-import { findSecretKeyId } from '../keys/secret-keys.js'
+import { SecretKeyCache } from '../keys/secret-keys.js'
 import { messagePage } from '../pages/layout.js'
 import { acceptRoutes } from '../routes/accept.js'
 import { agentTaskRoutes } from '../routes/agent-tasks.js'
@@ -35,6 +35,8 @@ function clientIp(c: Parameters<typeof getConnInfo>[0], trustedProxyHops: number
 }
 
 function hasNulCharacter(url: string): boolean {
+  // Without a percent sign nothing decodes, and the HTTP parser rejects a raw NUL in the request line.
+  if (!url.includes('%')) return url.includes('\u0000')
   try {
     return decodeURIComponent(url).includes('\u0000')
   } catch {
@@ -55,6 +57,9 @@ export function createApp(ctx: ServiceContext, options: { csrfKey: Buffer }) {
     if (hasNulCharacter(c.req.url)) {
       return sendApiError(c, new ApiError(400, 'malformed_request', 'Request URL is invalid', 'The path or query contains an encoded NUL character (%00). Remove it.'))
     }
+
+    // Below level info nothing is logged, so the timing and the log fields are skipped too.
+    if (!ctx.logger.isLevelEnabled('info')) return next()
 
     const started = performance.now()
     await next()
@@ -89,10 +94,12 @@ export function createApp(ctx: ServiceContext, options: { csrfKey: Buffer }) {
   app.get('/health', (c) => sendJson(c, { status: 'ok' }))
 
   // Every Backend API route needs a secret key; a missing, malformed, unknown or revoked one gets the same 401.
+  // A revoked key is rejected within BEHALF_SECRET_KEY_CACHE_SECONDS, the lifetime of the cache.
+  const secretKeys = new SecretKeyCache(ctx.db, ctx.config.secretKeyCacheSeconds * 1000)
   app.use('/v1/*', async (c, next) => {
     const header = c.req.header('authorization') ?? ''
     const match = /^Bearer\s+(\S+)$/i.exec(header)
-    const secretKeyId = match?.[1] ? await findSecretKeyId(ctx.db, match[1]) : null
+    const secretKeyId = match?.[1] ? await secretKeys.findId(match[1]) : null
     if (!secretKeyId) return sendApiError(c, UNAUTHORIZED)
     c.set('secretKeyId', secretKeyId)
     await next()

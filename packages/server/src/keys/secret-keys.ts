@@ -55,17 +55,58 @@ export async function countActiveSecretKeys(db: Kysely<Database>): Promise<numbe
   return Number(row.count)
 }
 
+const SECRET_KEY_PATTERN = /^sk_(test|live)_[0-9A-Za-z]{20,100}$/
+
 /**
  * Looks a presented key up by its SHA-256 hash. The database compares hashes, never the key, so
  * the comparison's timing reveals nothing about the key itself.
  */
 export async function findSecretKeyId(db: Kysely<Database>, presented: string): Promise<string | null> {
-  if (!/^sk_(test|live)_[0-9A-Za-z]{20,100}$/.test(presented)) return null
-  const row = await db
-    .selectFrom('secret_keys')
-    .select('id')
-    .where('key_hash', '=', sha256Hex(presented))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
+  if (!SECRET_KEY_PATTERN.test(presented)) return null
+  return findSecretKeyIdByHash(db, sha256Hex(presented))
+}
+
+async function findSecretKeyIdByHash(db: Kysely<Database>, keyHash: string): Promise<string | null> {
+  const row = await db.selectFrom('secret_keys').select('id').where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst()
   return row?.id ?? null
+}
+
+/** Upper bound on the valid keys one {@link SecretKeyCache} keeps; the oldest entry is dropped first. */
+const MAX_CACHED_SECRET_KEYS = 1000
+
+/**
+ * Secret-key lookups with the valid results kept in this process for `lifetimeMs`. A key
+ * revoked in the database therefore keeps working in a process that found it valid for at
+ * most `lifetimeMs` more. Unknown and revoked keys are never cached, so a new key works at
+ * once and guessed keys cannot fill the cache. Entries are keyed by the key's SHA-256 hash.
+ */
+export class SecretKeyCache {
+  private readonly entries = new Map<string, { id: string; expiresAt: number }>()
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly lifetimeMs: number,
+  ) {}
+
+  /** Returns the id of the active key `presented`, or null for a malformed, unknown or revoked key. */
+  async findId(presented: string): Promise<string | null> {
+    if (!SECRET_KEY_PATTERN.test(presented)) return null
+    const keyHash = sha256Hex(presented)
+    if (this.lifetimeMs <= 0) return findSecretKeyIdByHash(this.db, keyHash)
+
+    const cached = this.entries.get(keyHash)
+    const now = Date.now()
+    if (cached !== undefined && cached.expiresAt > now) return cached.id
+    this.entries.delete(keyHash)
+
+    const id = await findSecretKeyIdByHash(this.db, keyHash)
+    if (id === null) return null
+    if (this.entries.size >= MAX_CACHED_SECRET_KEYS) {
+      const oldest = this.entries.keys().next().value
+      if (oldest !== undefined) this.entries.delete(oldest)
+    }
+    // The lifetime counts from before the lookup, so a revocation that the lookup missed is covered by the bound too.
+    this.entries.set(keyHash, { id, expiresAt: now + this.lifetimeMs })
+    return id
+  }
 }

@@ -4,7 +4,8 @@ import { rateLimitError, type TokenBucketLimiter } from '../http/rate-limit.js'
 import { sendApiError } from '../http/respond.js'
 import type { AppEnv } from '../http/types.js'
 import { messagePage, PAGE_SECURITY_HEADERS } from '../pages/layout.js'
-import { ACCEPT_PATH, acceptTicket, type AcceptFailure } from '../services/agent-tasks.js'
+import { ACCEPT_PATH, acceptTicket, readTicketState, type AcceptFailure } from '../services/agent-tasks.js'
+import { checkRedirectUrl } from '../redirects.js'
 import type { ServiceContext } from '../services/context.js'
 import { sha256Hex } from '../crypto/random.js'
 
@@ -87,14 +88,18 @@ export function acceptRoutes(ctx: ServiceContext, limiter: TokenBucketLimiter) {
 
     // Link previews and scanners send HEAD; it reports whether the link is usable and never consumes it.
     if (c.req.method === 'HEAD') {
-      const task = await ctx.db.selectFrom('agent_tasks').select(['status', 'expires_at']).where('ticket_hash', '=', sha256Hex(ticket)).executeTakeFirst()
-      const usable = task?.status === 'pending' && task.expires_at > Date.now()
+      const task = await ctx.db.selectFrom('agent_tasks').select(['status', 'expires_at', 'redirect_url']).where('ticket_hash', '=', sha256Hex(ticket)).executeTakeFirst()
+      const usable = task?.status === 'pending' && task.expires_at > Date.now() && checkRedirectUrl(task.redirect_url, ctx.config).ok
       return c.body(null, usable ? 200 : 404)
     }
 
-    // Limited before the ticket is touched, so a limited visit never consumes a link and a used or expired link is never reported as a limit.
+    // A limited visit never consumes a link. Its ticket is only read, so that a used, revoked,
+    // expired or unknown link is reported as such and only a usable one as a rate limit.
     const retryAfter = limiter.take(c.get('meta').ip ?? 'unknown')
-    if (retryAfter > 0) return sendRateLimited(c, retryAfter)
+    if (retryAfter > 0) {
+      const failure = await readTicketState(ctx.db, sha256Hex(ticket), Date.now())
+      return failure === 'pending' ? sendRateLimited(c, retryAfter) : sendFailure(c, failure)
+    }
 
     const result = await acceptTicket(ctx, ticket, c.get('meta'))
     if (result.ok) return c.redirect(result.location, 303)

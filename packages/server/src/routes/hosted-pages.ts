@@ -75,7 +75,9 @@ export function hostedPageRoutes(ctx: ServiceContext, csrfKey: Buffer, limiter: 
     }
     const check = checkRedirectUrl(candidate, ctx.config)
     if (!check.ok) {
-      const page = messagePage('Destination not allowed', `The redirect_url ${check.message}.`, check.reason === 'invalid' ? 'redirect_url_invalid' : 'redirect_url_not_allowed')
+      // The public page names no allowed origins: the allow-list is the operator's business.
+      const detail = check.reason === 'invalid' ? `The redirect_url ${check.message}.` : 'The page that sent you here is not allowed to receive sign-ins from this server.'
+      const page = messagePage('Destination not allowed', detail, check.reason === 'invalid' ? 'redirect_url_invalid' : 'redirect_url_not_allowed')
       return { ok: false, response: c.html(page, 400) }
     }
     return { ok: true, url: check.url }
@@ -93,6 +95,8 @@ export function hostedPageRoutes(ctx: ServiceContext, csrfKey: Buffer, limiter: 
   /** Reads a form post after checking Origin and the CSRF token; returns null when the check fails. */
   async function readForm(c: Context): Promise<URLSearchParams | null> {
     const origin = c.req.header('origin')
+    // The hosted pages send `Referrer-Policy: no-referrer`, under which browsers send `Origin: null`
+    // for their own form posts, so `null` passes here and the HMAC-signed CSRF token decides.
     if (origin !== undefined && origin !== 'null' && origin !== serverOrigin()) return null
 
     let form: URLSearchParams

@@ -4,9 +4,9 @@ import { newId, newSecretToken, sha256Hex } from '../crypto/random.js'
 import type { AgentTasksTable } from '../db/schema.js'
 import { ApiError, invalidParam, notFound } from '../http/errors.js'
 import { checkRedirectUrl, withQueryParameter } from '../redirects.js'
-import { recordAudit } from './audit.js'
+import { auditEventRow, recordAudit, type AuditEvent } from './audit.js'
 import type { Executor, RequestMeta, ServiceContext } from './context.js'
-import { HANDOFF_QUERY_PARAMETER, insertHandoffCode, insertSession } from './sessions.js'
+import { HANDOFF_QUERY_PARAMETER, newHandoffCode, newSessionRow } from './sessions.js'
 import { findUserByIdentifier } from './users.js'
 
 export type AgentTaskRow = Selectable<AgentTasksTable>
@@ -26,15 +26,76 @@ export interface NewAgentTask {
   expiresInSeconds: number
 }
 
+/** Upper bound on the agents one process keeps in {@link AgentCache}; agent names come from API callers, so they are unbounded. */
+const MAX_CACHED_AGENTS = 10_000
+
+/**
+ * Agent ids by name and names by id, kept in this process. Agents are never renamed, updated
+ * or deleted, so an entry never goes stale, and every process finds the same id for a name
+ * because the name is unique in the database. When full, the entry added first is dropped.
+ */
+class AgentCache {
+  private readonly idsByName = new Map<string, string>()
+  private readonly namesById = new Map<string, string>()
+
+  idOf(name: string): string | undefined {
+    return this.idsByName.get(name)
+  }
+
+  nameOf(id: string): string | undefined {
+    return this.namesById.get(id)
+  }
+
+  add(id: string, name: string): void {
+    if (this.idsByName.size >= MAX_CACHED_AGENTS) {
+      const oldestName = this.idsByName.keys().next().value
+      if (oldestName !== undefined) {
+        this.namesById.delete(this.idsByName.get(oldestName) as string)
+        this.idsByName.delete(oldestName)
+      }
+    }
+    this.idsByName.set(name, id)
+    this.namesById.set(id, name)
+  }
+}
+
+// One cache per database: a process may serve several databases, as the tests do.
+const agentCaches = new WeakMap<ServiceContext['db'], AgentCache>()
+
+function agentCacheOf(ctx: ServiceContext): AgentCache {
+  let cache = agentCaches.get(ctx.db)
+  if (cache === undefined) {
+    cache = new AgentCache()
+    agentCaches.set(ctx.db, cache)
+  }
+  return cache
+}
+
 /** Returns the agent's id, creating the agent on first use. Concurrent first uses agree on one id through the unique name. */
-async function ensureAgent(db: Executor, name: string): Promise<string> {
-  await db
+async function ensureAgent(ctx: ServiceContext, name: string): Promise<string> {
+  const cache = agentCacheOf(ctx)
+  const cachedId = cache.idOf(name)
+  if (cachedId !== undefined) return cachedId
+
+  await ctx.db
     .insertInto('agents')
     .values({ id: newId('agent'), name, created_at: Date.now() })
     .onConflict((conflict) => conflict.column('name').doNothing())
     .execute()
-  const agent = await db.selectFrom('agents').select('id').where('name', '=', name).executeTakeFirstOrThrow()
+  const agent = await ctx.db.selectFrom('agents').select('id').where('name', '=', name).executeTakeFirstOrThrow()
+  cache.add(agent.id, name)
   return agent.id
+}
+
+/** Returns the name of an agent that exists; `db` may be a transaction. */
+async function agentName(ctx: ServiceContext, db: Executor, agentId: string): Promise<string> {
+  const cache = agentCacheOf(ctx)
+  const cachedName = cache.nameOf(agentId)
+  if (cachedName !== undefined) return cachedName
+
+  const agent = await db.selectFrom('agents').select('name').where('id', '=', agentId).executeTakeFirstOrThrow()
+  cache.add(agentId, agent.name)
+  return agent.name
 }
 
 async function resolveUser(ctx: ServiceContext, onBehalfOf: NewAgentTask['onBehalfOf']): Promise<string> {
@@ -81,7 +142,7 @@ export async function createAgentTask(ctx: ServiceContext, input: NewAgentTask, 
   }
 
   const userId = await resolveUser(ctx, input.onBehalfOf)
-  const agentId = await ensureAgent(ctx.db, input.agentName)
+  const agentId = await ensureAgent(ctx, input.agentName)
 
   const now = Date.now()
   const ticket = newSecretToken()
@@ -103,10 +164,22 @@ export async function createAgentTask(ctx: ServiceContext, input: NewAgentTask, 
     revoked_at: null,
   }
 
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.insertInto('agent_tasks').values(row).execute()
-    await recordAudit(trx, { kind: 'agent_task.created', actorType: 'secret_key', actorId: secretKeyId, userId, agentTaskId: row.id, details: { agentId, agentName: input.agentName } }, meta)
-  })
+  const audit: AuditEvent = { kind: 'agent_task.created', actorType: 'secret_key', actorId: secretKeyId, userId, agentTaskId: row.id, details: { agentId, agentName: input.agentName } }
+  if (ctx.engine === 'postgres') {
+    // One statement is one transaction: PostgreSQL runs the INSERT in the WITH clause exactly
+    // once whether or not the outer INSERT reads it, and the two rows commit or fail together.
+    // This saves the BEGIN and COMMIT round trips. SQLite has no INSERT inside WITH.
+    await ctx.db
+      .with('inserted_task', (db) => db.insertInto('agent_tasks').values(row))
+      .insertInto('audit_events')
+      .values(auditEventRow(audit, meta))
+      .execute()
+  } else {
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx.insertInto('agent_tasks').values(row).execute()
+      await recordAudit(trx, audit, meta)
+    })
+  }
   ctx.logger.info({ agentTaskId: row.id, agentId, userId, traceId: meta.traceId }, 'agent task created')
 
   const url = new URL(`${ctx.config.publicUrl}${ACCEPT_PATH}`)
@@ -159,9 +232,8 @@ export async function acceptTicket(ctx: ServiceContext, ticket: string, meta: Re
       const redirect = checkRedirectUrl(task.redirect_url, ctx.config)
       if (!redirect.ok) throw new AcceptAborted('redirect_not_allowed')
 
-      const agent = await trx.selectFrom('agents').select(['id', 'name']).where('id', '=', task.agent_id).executeTakeFirstOrThrow()
-      await insertSession(
-        trx,
+      const agent = { id: task.agent_id, name: await agentName(ctx, trx, task.agent_id) }
+      const session = newSessionRow(
         {
           userId: task.user_id,
           actor: { agentId: agent.id, agentName: agent.name, agentTaskId: task.id },
@@ -172,9 +244,24 @@ export async function acceptTicket(ctx: ServiceContext, ticket: string, meta: Re
         now,
         sessionId,
       )
-      const code = await insertHandoffCode(trx, sessionId, redirect.url.origin, now)
-      await recordAudit(trx, { kind: 'agent_task.accepted', actorType: 'agent', actorId: agent.id, userId: task.user_id, sessionId, agentTaskId: task.id }, meta)
-      await recordAudit(trx, { kind: 'session.created', actorType: 'agent', actorId: agent.id, userId: task.user_id, sessionId, agentTaskId: task.id }, meta)
+      const { code, row: handoffCode } = newHandoffCode(sessionId, redirect.url.origin, now)
+      const auditEvents = [
+        auditEventRow({ kind: 'agent_task.accepted', actorType: 'agent', actorId: agent.id, userId: task.user_id, sessionId, agentTaskId: task.id }, meta),
+        auditEventRow({ kind: 'session.created', actorType: 'agent', actorId: agent.id, userId: task.user_id, sessionId, agentTaskId: task.id }, meta),
+      ]
+      if (ctx.engine === 'postgres') {
+        // One statement for the three inserts saves two round trips; PostgreSQL runs each INSERT in WITH exactly once.
+        await trx
+          .with('inserted_session', (db) => db.insertInto('sessions').values(session))
+          .with('inserted_code', (db) => db.insertInto('handoff_codes').values(handoffCode))
+          .insertInto('audit_events')
+          .values(auditEvents)
+          .execute()
+      } else {
+        await trx.insertInto('sessions').values(session).execute()
+        await trx.insertInto('handoff_codes').values(handoffCode).execute()
+        await trx.insertInto('audit_events').values(auditEvents).execute()
+      }
       return { location: withQueryParameter(redirect.url, HANDOFF_QUERY_PARAMETER, code), agentTaskId: task.id }
     })
 
@@ -197,13 +284,19 @@ export async function acceptTicket(ctx: ServiceContext, ticket: string, meta: Re
 
 /** Says why a ticket could not be consumed; runs after the consuming UPDATE matched no row. */
 async function diagnoseTicket(db: Executor, ticketHash: string, now: number): Promise<AcceptFailure> {
+  const state = await readTicketState(db, ticketHash, now)
+  // Pending and unexpired, yet the UPDATE missed it: another visit accepted it in between.
+  return state === 'pending' ? 'used' : state
+}
+
+/** Reads a ticket's state without consuming it: `pending` when a visit could still use it. */
+export async function readTicketState(db: Executor, ticketHash: string, now: number): Promise<AcceptFailure | 'pending'> {
   const task = await db.selectFrom('agent_tasks').select(['status', 'expires_at']).where('ticket_hash', '=', ticketHash).executeTakeFirst()
   if (!task) return 'unknown'
   if (task.status === 'accepted') return 'used'
   if (task.status === 'revoked') return 'revoked'
   if (task.status === 'expired' || task.expires_at <= now) return 'expired'
-  // Pending and unexpired, yet the UPDATE missed it: another visit accepted it in between.
-  return 'used'
+  return 'pending'
 }
 
 // ---------------------------------------------------------------------------------------------

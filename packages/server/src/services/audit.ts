@@ -1,4 +1,7 @@
+import type { Insertable } from 'kysely'
+
 import { newId } from '../crypto/random.js'
+import type { AuditEventsTable } from '../db/schema.js'
 import type { Executor, RequestMeta } from './context.js'
 
 export type AuditEventKind =
@@ -38,20 +41,22 @@ export interface AuditEvent {
  * exists exactly when the change does. Details hold ids and reasons, never secrets.
  */
 export async function recordAudit(db: Executor, event: AuditEvent, meta: RequestMeta | null): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      id: newId('evt'),
-      kind: event.kind,
-      actor_type: event.actorType,
-      actor_id: event.actorId ?? null,
-      user_id: event.userId ?? null,
-      session_id: event.sessionId ?? null,
-      agent_task_id: event.agentTaskId ?? null,
-      ip: meta?.ip ?? null,
-      user_agent: meta?.userAgent?.slice(0, 512) ?? null,
-      details: JSON.stringify(event.details ?? {}),
-      created_at: Date.now(),
-    })
-    .execute()
+  await db.insertInto('audit_events').values(auditEventRow(event, meta)).execute()
+}
+
+/** Returns the audit_events row of an event, for callers that insert it in a statement of their own. */
+export function auditEventRow(event: AuditEvent, meta: RequestMeta | null): Insertable<AuditEventsTable> {
+  return {
+    id: newId('evt'),
+    kind: event.kind,
+    actor_type: event.actorType,
+    actor_id: event.actorId ?? null,
+    user_id: event.userId ?? null,
+    session_id: event.sessionId ?? null,
+    agent_task_id: event.agentTaskId ?? null,
+    ip: meta?.ip ?? null,
+    user_agent: meta?.userAgent?.slice(0, 512) ?? null,
+    details: JSON.stringify(event.details ?? {}),
+    created_at: Date.now(),
+  }
 }

@@ -1,7 +1,7 @@
-import type { Selectable } from 'kysely'
+import type { Insertable, Selectable } from 'kysely'
 
 import { newId, newSecretToken, sha256Hex } from '../crypto/random.js'
-import type { SessionsTable } from '../db/schema.js'
+import type { HandoffCodesTable, SessionsTable } from '../db/schema.js'
 import { ApiError, notFound } from '../http/errors.js'
 import { recordAudit } from './audit.js'
 import type { Executor, RequestMeta, ServiceContext } from './context.js'
@@ -33,36 +33,41 @@ export interface NewSession {
 
 /** Inserts an active session and returns its id; callers run it inside the transaction that justifies the session. */
 export async function insertSession(db: Executor, input: NewSession, now: number, sessionId = newId('sess')): Promise<string> {
-  await db
-    .insertInto('sessions')
-    .values({
-      id: sessionId,
-      user_id: input.userId,
-      status: 'active',
-      actor_agent_id: input.actor?.agentId ?? null,
-      actor_name: input.actor?.agentName ?? null,
-      actor_agent_task_id: input.actor?.agentTaskId ?? null,
-      permissions: JSON.stringify(input.permissions),
-      azp: input.azp,
-      refresh_token_hash: null,
-      expires_at: now + input.maxDurationSeconds * 1000,
-      last_active_at: now,
-      created_at: now,
-      updated_at: now,
-      revoked_at: null,
-    })
-    .execute()
+  await db.insertInto('sessions').values(newSessionRow(input, now, sessionId)).execute()
   return sessionId
+}
+
+/** Returns the row of a new active session, for callers that insert it in a statement of their own. */
+export function newSessionRow(input: NewSession, now: number, sessionId: string): Insertable<SessionsTable> {
+  return {
+    id: sessionId,
+    user_id: input.userId,
+    status: 'active',
+    actor_agent_id: input.actor?.agentId ?? null,
+    actor_name: input.actor?.agentName ?? null,
+    actor_agent_task_id: input.actor?.agentTaskId ?? null,
+    permissions: JSON.stringify(input.permissions),
+    azp: input.azp,
+    refresh_token_hash: null,
+    expires_at: now + input.maxDurationSeconds * 1000,
+    last_active_at: now,
+    created_at: now,
+    updated_at: now,
+    revoked_at: null,
+  }
 }
 
 /** Creates a single-use handoff code for a session and returns the code; only its hash is stored. */
 export async function insertHandoffCode(db: Executor, sessionId: string, origin: string, now: number): Promise<string> {
-  const code = newSecretToken()
-  await db
-    .insertInto('handoff_codes')
-    .values({ code_hash: sha256Hex(code), session_id: sessionId, origin, expires_at: now + HANDOFF_CODE_TTL_MS, used_at: null, created_at: now })
-    .execute()
+  const { code, row } = newHandoffCode(sessionId, origin, now)
+  await db.insertInto('handoff_codes').values(row).execute()
   return code
+}
+
+/** Returns a new handoff code and the row that stores only its hash, for callers that insert the row themselves. */
+export function newHandoffCode(sessionId: string, origin: string, now: number): { code: string; row: Insertable<HandoffCodesTable> } {
+  const code = newSecretToken()
+  return { code, row: { code_hash: sha256Hex(code), session_id: sessionId, origin, expires_at: now + HANDOFF_CODE_TTL_MS, used_at: null, created_at: now } }
 }
 
 export async function revokeUserSessions(db: Executor, userId: string, now: number): Promise<void> {

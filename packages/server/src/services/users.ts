@@ -180,7 +180,12 @@ export async function createUser(ctx: ServiceContext, input: NewUser, actor: { t
   }))
 
   const duplicate = findDuplicate(identifiers)
-  if (duplicate) throw identifierExists(paramForType(duplicate.type), duplicate.value)
+  if (duplicate) {
+    const paramName = paramForType(duplicate.type)
+    throw new ApiError(422, 'form_param_value_invalid', `${paramName} lists a value twice`, `${JSON.stringify(duplicate.value)} appears twice in ${paramName}. List each value once.`, {
+      param_name: paramName,
+    })
+  }
 
   const user: UserRow = {
     id: userId,
