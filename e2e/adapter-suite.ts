@@ -139,6 +139,15 @@ export function adapterSuite(options: AdapterSuiteOptions) {
     expect(me.status()).toBe(401)
   })
 
+  test('handoff redirect stays on the app', async ({ request, baseURL }) => {
+    const origin = new URL(baseURL as string).origin
+    for (const path of ['//evil.example/login', '/\\evil.example']) {
+      const response = await request.get(`${origin}${path}?__behalf_handoff=forged`, { maxRedirects: 0 })
+      const location = response.headers()['location']
+      if (location !== undefined) expect(new URL(location, origin).origin, `${path} → ${location}`).toBe(origin)
+    }
+  })
+
   test('expired token refreshes silently', async ({ page, baseURL, context }) => {
     await signInAsAgent(page, baseURL)
     const before = (await context.cookies()).find((cookie) => cookie.name === '__behalf_session')?.value

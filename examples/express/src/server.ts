@@ -10,7 +10,8 @@ const appUrl = process.env.APP_URL ?? `http://localhost:${port}`
 const behalfUrl = process.env.BEHALF_API_URL ?? 'http://localhost:4000'
 
 const app = express()
-app.use(behalfMiddleware())
+// Tokens are accepted only when handed to this app's own origin, whatever Host header a request claims.
+app.use(behalfMiddleware({ authorizedParties: [new URL(appUrl).origin] }))
 
 app.get('/', (_req, res) => {
   const signInUrl = `${behalfUrl}/sign-in?redirect_url=${encodeURIComponent(`${appUrl}/dashboard`)}`

@@ -18,7 +18,8 @@ fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'st
   done(null, Object.fromEntries(new URLSearchParams(body as string)))
 })
 
-await fastify.register(behalfPlugin)
+// Tokens are accepted only when handed to this app's own origin, whatever Host header a request claims.
+await fastify.register(behalfPlugin, { authorizedParties: [new URL(appUrl).origin] })
 
 fastify.get('/', async (_req, reply) => {
   const signInUrl = `${behalfUrl}/sign-in?redirect_url=${encodeURIComponent(`${appUrl}/dashboard`)}`

@@ -16,7 +16,8 @@ const behalf = createClient()
 const createAgentTaskHandler = withBehalf(createAgentTask)
 
 const app = new Hono()
-app.use(behalfMiddleware())
+// Tokens are accepted only when handed to this app's own origin, whatever Host header a request claims.
+app.use(behalfMiddleware({ authorizedParties: [new URL(appUrl).origin] }))
 
 app.get('/', (c) => {
   const signInUrl = `${behalfUrl}/sign-in?redirect_url=${encodeURIComponent(`${appUrl}/dashboard`)}`

@@ -1,6 +1,6 @@
 import './env.js'
 
-import { authenticateRequest, type AuthObject, type AuthenticateRequestOptions } from '@behalf/backend'
+import { relativeRedirectLocation, authenticateRequest, type AuthObject, type AuthenticateRequestOptions } from '@behalf/backend'
 import type { MiddlewareHandler } from 'astro'
 
 import { setRequestEntry, type RequestEntry } from './state.js'
@@ -32,9 +32,8 @@ export function behalfMiddleware(options: BehalfMiddlewareOptions = {}): Middlew
 
     if (state.status === 'redirect' && state.redirectUrl !== null) {
       // A relative Location keeps the browser on the host it used, whatever Host header came in.
-      const target = new URL(state.redirectUrl)
       const headers = new Headers(state.headers)
-      headers.set('Location', `${target.pathname}${target.search}`)
+      headers.set('Location', relativeRedirectLocation(state.redirectUrl))
       return new Response(null, { status: 303, headers })
     }
 

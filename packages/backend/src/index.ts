@@ -56,13 +56,18 @@ export type { ActorClaim, SessionClaims } from './tokens/claims.js'
 
 export {
   authenticateRequest,
+  createAuthenticator,
+  hasResponseHeaders,
+  parseRequestOrigin,
   type AuthenticatableRequest,
+  type Authenticator,
   type AuthenticateRequestOptions,
   type RequestState,
   type RequestStateReason,
   type RequestStatus,
 } from './request/authenticate.js'
 export type { Actor, AuthObject, SignedInAuthObject, SignedOutAuthObject } from './request/auth-object.js'
+export { relativeRedirectLocation } from './request/redirect-location.js'
 export { clearAuthCookies, signOut, type SignOutOptions, type SignOutResult } from './request/sign-out.js'
 
 export {

@@ -1,8 +1,15 @@
-import { authenticateRequest, createClient, type AuthObject, type AuthenticateRequestOptions, type RequestState } from '@behalf/backend'
+import {
+  relativeRedirectLocation,
+  createAuthenticator,
+  hasResponseHeaders,
+  type AuthObject,
+  type AuthenticateRequestOptions,
+  type RequestState,
+} from '@behalf/backend'
 import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express'
 
-import { requestUrl, toAuthenticatableRequest, toWebRequest } from './request.js'
-import { getRequestEntry, setRequestEntry } from './state.js'
+import { requestHref, toAuthenticatableRequest, toWebRequest } from './request.js'
+import { getRequestEntry, LazyRequestEntry, setRequestEntry } from './state.js'
 
 export type BehalfMiddlewareOptions = AuthenticateRequestOptions
 
@@ -11,44 +18,58 @@ export type BehalfMiddlewareOptions = AuthenticateRequestOptions
  * @behalf/backend, stores the result for {@link getAuth}, forwards its `Set-Cookie` headers,
  * and sends the redirect that follows a handoff.
  *
- * Throws at once when no secret key is configured, so a misconfigured app fails at start.
+ * The options and the `BEHALF_SECRET_KEY` and `BEHALF_API_URL` environment variables are read
+ * here, once, and it throws at once when no secret key is configured, so a misconfigured app
+ * fails at start.
  */
 export function behalfMiddleware(options: BehalfMiddlewareOptions = {}): RequestHandler {
-  createClient({ secretKey: options.secretKey, apiUrl: options.apiUrl })
+  const authenticate = createAuthenticator(options)
 
-  return async function behalfMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction): Promise<void> {
-    let url: URL
+  return function behalfMiddleware(req: ExpressRequest, res: ExpressResponse, next: NextFunction): void {
+    let href: string
     try {
-      url = requestUrl(req)
+      href = requestHref(req)
     } catch (error) {
       next(Object.assign(new Error(`Behalf cannot authenticate this request: ${(error as Error).message}`), { status: 400 }))
       return
     }
 
+    let result: RequestState | Promise<RequestState>
     try {
-      const state = await authenticateRequest(toAuthenticatableRequest(req, url), options)
-      // signOut needs a Web Request, so it is built only when read.
-      let webRequest: Request | undefined
-      setRequestEntry(req, {
-        state,
-        options,
-        get request() {
-          webRequest ??= toWebRequest(req, url)
-          return webRequest
-        },
-      })
-      applyHeaders(res, state.headers)
-
-      if (state.status === 'redirect' && state.redirectUrl !== null) {
-        // A relative Location keeps the redirect on the host the browser used, whatever Host header came in.
-        const target = new URL(state.redirectUrl)
-        res.redirect(303, `${target.pathname}${target.search}`)
-        return
-      }
-      next()
+      result = authenticate(toAuthenticatableRequest(req, href))
     } catch (error) {
       next(error)
+      return
     }
+    // A cached session token is verified without a promise, so the request goes on in this turn.
+    if (result instanceof Promise) {
+      result.then((state) => continueWithState(req, res, next, state, href, options), next)
+    } else {
+      continueWithState(req, res, next, result, href, options)
+    }
+  }
+}
+
+function continueWithState(
+  req: ExpressRequest,
+  res: ExpressResponse,
+  next: NextFunction,
+  state: RequestState,
+  href: string,
+  options: BehalfMiddlewareOptions,
+): void {
+  try {
+    setRequestEntry(req, new LazyRequestEntry(state, options, () => toWebRequest(req, href)))
+    if (hasResponseHeaders(state)) applyHeaders(res, state.headers)
+
+    if (state.status === 'redirect' && state.redirectUrl !== null) {
+      // A relative Location keeps the redirect on the host the browser used, whatever Host header came in.
+      res.redirect(303, relativeRedirectLocation(state.redirectUrl))
+      return
+    }
+    next()
+  } catch (error) {
+    next(error)
   }
 }
 

@@ -13,6 +13,25 @@ export interface RequestEntry {
 // other middleware, and it disappears with the request.
 const entries = new WeakMap<ExpressRequest, RequestEntry>()
 
+/**
+ * Entry whose Web `Request` is built when first read: only `signOut` needs it, and building one
+ * per request cost more than authenticating a signed-in request.
+ */
+export class LazyRequestEntry implements RequestEntry {
+  #request: Request | undefined
+
+  constructor(
+    readonly state: RequestState,
+    readonly options: AuthenticateRequestOptions,
+    private readonly buildRequest: () => Request,
+  ) {}
+
+  get request(): Request {
+    this.#request ??= this.buildRequest()
+    return this.#request
+  }
+}
+
 export function setRequestEntry(req: ExpressRequest, entry: RequestEntry): void {
   entries.set(req, entry)
 }

@@ -1,15 +1,16 @@
+import { relativeRedirectLocation } from '@behalf/backend'
 import {
-  authenticateRequest,
-  createClient,
+  createAuthenticator,
+  hasResponseHeaders,
   type AuthObject,
   type AuthenticateRequestOptions,
   type RequestState,
 } from '@behalf/backend'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fastifyPlugin from 'fastify-plugin'
 
-import { requestUrl, toAuthenticatableRequest, toWebRequest } from './request.js'
-import { getRequestEntry, setRequestEntry } from './state.js'
+import { requestHref, toAuthenticatableRequest, toWebRequest } from './request.js'
+import { getRequestEntry, LazyRequestEntry, setRequestEntry } from './state.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,12 +31,13 @@ export type BehalfPluginOptions = AuthenticateRequestOptions
  * follows a handoff.
  *
  * Wrapped with fastify-plugin, so the hook and the decorator apply to the instance that
- * registers it and to all its child contexts. Registration fails when no secret key is
- * configured, so a misconfigured app fails at start.
+ * registers it and to all its child contexts. The options and the `BEHALF_SECRET_KEY` and
+ * `BEHALF_API_URL` environment variables are read at registration, once, and registration fails
+ * when no secret key is configured, so a misconfigured app fails at start.
  */
 async function behalfPluginFunction(fastify: Parameters<FastifyPluginAsync>[0], pluginOptions: BehalfPluginOptions): Promise<void> {
   const options = pickAuthenticateOptions(pluginOptions)
-  createClient({ secretKey: options.secretKey, apiUrl: options.apiUrl })
+  const authenticate = createAuthenticator(options)
 
   if (fastify.hasRequestDecorator('auth')) {
     throw new Error(
@@ -49,33 +51,59 @@ async function behalfPluginFunction(fastify: Parameters<FastifyPluginAsync>[0], 
     },
   })
 
-  fastify.addHook('onRequest', async function behalfOnRequest(request: FastifyRequest, reply: FastifyReply) {
-    let url: URL
+  // A callback hook rather than an async one, so that a request whose cached session token is
+  // verified without a promise goes on in the same turn.
+  fastify.addHook('onRequest', function behalfOnRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+    let href: string
+    let result: RequestState | Promise<RequestState>
     try {
-      url = requestUrl(request)
+      href = requestHref(request)
     } catch (error) {
-      throw Object.assign(new Error(`Behalf cannot authenticate this request: ${(error as Error).message}`), { statusCode: 400 })
+      done(Object.assign(new Error(`Behalf cannot authenticate this request: ${(error as Error).message}`), { statusCode: 400 }))
+      return
+    }
+    try {
+      result = authenticate(toAuthenticatableRequest(request, href))
+    } catch (error) {
+      done(error as Error)
+      return
     }
 
-    const state = await authenticateRequest(toAuthenticatableRequest(request, url), options)
-    // signOut needs a Web Request, so it is built only when read.
-    let webRequest: Request | undefined
-    setRequestEntry(request, {
-      state,
-      options,
-      get request() {
-        webRequest ??= toWebRequest(request, url)
-        return webRequest
-      },
-    })
-    applyHeaders(reply, state.headers)
-
-    if (state.status === 'redirect' && state.redirectUrl !== null) {
-      // A relative Location keeps the redirect on the host the browser used, whatever Host header came in.
-      const target = new URL(state.redirectUrl)
-      return reply.redirect(`${target.pathname}${target.search}`, 303)
+    if (result instanceof Promise) {
+      result.then((state) => continueWithState(request, reply, done, state, href, options), done)
+    } else {
+      continueWithState(request, reply, done, result, href, options)
     }
   })
+}
+
+function continueWithState(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+  state: RequestState,
+  href: string,
+  options: AuthenticateRequestOptions,
+): void {
+  try {
+    setRequestEntry(request, new LazyRequestEntry(state, options, () => toWebRequest(request, href)))
+    if (hasResponseHeaders(state)) applyHeaders(reply, state.headers)
+  } catch (error) {
+    done(error as Error)
+    return
+  }
+
+  if (state.status === 'redirect' && state.redirectUrl !== null) {
+    // A relative Location keeps the redirect on the host the browser used, whatever Host header
+    // came in. A callback hook that replies does not call done.
+    try {
+      reply.redirect(relativeRedirectLocation(state.redirectUrl), 303)
+    } catch (error) {
+      done(error as Error)
+    }
+    return
+  }
+  done()
 }
 
 export const behalfPlugin = fastifyPlugin(behalfPluginFunction, { fastify: '5.x', name: '@behalf/fastify' })

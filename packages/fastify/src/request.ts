@@ -1,4 +1,4 @@
-import type { AuthenticatableRequest } from '@behalf/backend'
+import { parseRequestOrigin, type AuthenticatableRequest } from '@behalf/backend'
 import type { FastifyRequest } from 'fastify'
 
 /**
@@ -8,11 +8,22 @@ import type { FastifyRequest } from 'fastify'
  * `rewriteUrl`.
  */
 export function requestUrl(request: FastifyRequest): URL {
+  return new URL(requestHref(request))
+}
+
+/**
+ * Returns the absolute URL of a Fastify request as text, as {@link requestUrl} builds it,
+ * without parsing the whole URL. Throws a TypeError when the URL would be invalid.
+ */
+export function requestHref(request: FastifyRequest): string {
   const host = request.host
   if (host === '') {
     throw new TypeError('The request has no Host header, so its URL and origin are unknown.')
   }
-  return new URL(`${request.protocol}://${host}${request.originalUrl}`)
+  const href = `${request.protocol}://${host}${request.originalUrl}`
+  // Only the scheme and host can make an http(s) URL invalid, and their parse is cached per host.
+  parseRequestOrigin(href)
+  return href
 }
 
 // Methods the Fetch API's Request constructor rejects. Authentication only distinguishes GET
@@ -20,7 +31,7 @@ export function requestUrl(request: FastifyRequest): URL {
 const FORBIDDEN_FETCH_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
 
 /** Builds a Web `Request` with the Fastify request's URL, method and headers, and no body. */
-export function toWebRequest(request: FastifyRequest, url: URL): Request {
+export function toWebRequest(request: FastifyRequest, url: URL | string): Request {
   const headers = new Headers()
   for (const [name, value] of Object.entries(request.headers)) {
     // HTTP/2 pseudo-headers such as ":authority" are not valid Fetch header names.
@@ -41,19 +52,32 @@ export function toWebRequest(request: FastifyRequest, url: URL): Request {
  * building a Web `Request`, whose construction (URL, headers, abort signal) costs more than the
  * authentication of a signed-in request. Header lookups return what `Headers.get` would.
  */
-export function toAuthenticatableRequest(request: FastifyRequest, url: URL): AuthenticatableRequest {
-  const method = FORBIDDEN_FETCH_METHODS.has(request.method.toUpperCase()) ? 'POST' : request.method
-  const incoming = request.headers
-  return {
-    method,
-    url: url.href,
-    headers: {
-      get(name: string): string | null {
-        const value = incoming[name.toLowerCase()]
-        if (value === undefined) return null
-        // Node.js keeps repeated Set-Cookie request headers as an array; Headers.get joins them with ", ".
-        return Array.isArray(value) ? value.join(', ') : value
-      },
-    },
+export function toAuthenticatableRequest(request: FastifyRequest, href: string): AuthenticatableRequest {
+  return new NodeAuthenticatableRequest(authenticatedMethod(request.method), href, new NodeRequestHeaders(request.headers))
+}
+
+function authenticatedMethod(method: string): string {
+  // GET, the common case, skips the upper-casing and the set lookup.
+  if (method === 'GET') return method
+  return FORBIDDEN_FETCH_METHODS.has(method.toUpperCase()) ? 'POST' : method
+}
+
+class NodeAuthenticatableRequest implements AuthenticatableRequest {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly headers: NodeRequestHeaders,
+  ) {}
+}
+
+/** `Headers.get` over Node.js's incoming headers, whose names are lower-case. */
+class NodeRequestHeaders {
+  constructor(private readonly incoming: FastifyRequest['headers']) {}
+
+  get(name: string): string | null {
+    const value = this.incoming[name.toLowerCase()]
+    if (value === undefined) return null
+    // Node.js keeps repeated Set-Cookie request headers as an array; Headers.get joins them with ", ".
+    return Array.isArray(value) ? value.join(', ') : value
   }
 }

@@ -1,3 +1,4 @@
+import { relativeRedirectLocation } from '@behalf/backend'
 import {
   authenticateRequest,
   clearAuthCookies,
@@ -92,8 +93,7 @@ export async function signOut(request: Request): Promise<void> {
 export function handoffRedirect(state: RequestState): Response {
   const headers = new Headers(state.headers)
   // A relative Location keeps the redirect on the host the browser used, whatever Host header came in.
-  const target = new URL(state.redirectUrl as string)
-  headers.set('Location', `${target.pathname}${target.search}`)
+  headers.set('Location', relativeRedirectLocation(state.redirectUrl as string))
   return new Response(null, { status: 303, headers })
 }
 

@@ -1,4 +1,4 @@
-import { authenticateRequest, type AuthObject, type RequestState } from '@behalf/backend'
+import { createAuthenticator, type Authenticator, type AuthObject, type RequestState } from '@behalf/backend'
 import type { Context, MiddlewareHandler } from 'hono'
 import { env } from 'hono/adapter'
 import { createMiddleware } from 'hono/factory'
@@ -11,7 +11,7 @@ import {
   signOut as signOutRequest,
   type BehalfOptions,
 } from './fetch.js'
-import { getRequestEntry, responseHeaders, setRequestEntry } from './state.js'
+import { getRequestEntry, hasResponseHeaders, responseHeaders, setRequestEntry } from './state.js'
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -31,22 +31,34 @@ export interface BehalfEnv {
  * a handoff, and adds the `Set-Cookie` headers to the response after the handler, including
  * error responses.
  *
- * `secretKey` and `apiUrl` default to `BEHALF_SECRET_KEY` and `BEHALF_API_URL` from Hono's
- * `env(c)`, which reads `process.env` on Node.js, Bun and Deno and the bindings on Cloudflare
- * Workers. Those bindings exist only during a request, so a missing secret key throws on the
- * first request, not here.
+ * `secretKey` and `apiUrl` default to `BEHALF_SECRET_KEY` and `BEHALF_API_URL`. Where
+ * `process.env` has the secret key when the middleware is created (Node.js, Bun, Deno), both
+ * are read then, once. Otherwise they come from Hono's `env(c)` on each request, as on
+ * Cloudflare Workers, whose bindings exist only during a request, and a missing secret key
+ * throws on the first request, not here.
  */
 export function behalfMiddleware(options: BehalfOptions = {}): MiddlewareHandler<BehalfEnv> {
+  const authenticatorAtStart = createAuthenticatorAtStart(options)
+  let perRequest: { secretKey: string | undefined; apiUrl: string | undefined; authenticate: Authenticator } | undefined
+
+  // Returns the authenticator for a request whose options were not complete at creation. It is
+  // created again only when the environment's values change.
+  function authenticatorFor(c: Context): { authenticate: Authenticator; options: BehalfOptions } {
+    const variables = env<{ BEHALF_SECRET_KEY?: string; BEHALF_API_URL?: string }>(c)
+    const secretKey = options.secretKey ?? nonEmpty(variables.BEHALF_SECRET_KEY)
+    const apiUrl = options.apiUrl ?? nonEmpty(variables.BEHALF_API_URL)
+    if (perRequest === undefined || perRequest.secretKey !== secretKey || perRequest.apiUrl !== apiUrl) {
+      perRequest = { secretKey, apiUrl, authenticate: createAuthenticator({ ...options, secretKey, apiUrl }) }
+    }
+    return { authenticate: perRequest.authenticate, options: { ...options, secretKey, apiUrl } }
+  }
+
   return createMiddleware<BehalfEnv>(async function behalfMiddleware(c, next) {
     const request = c.req.raw
-    const variables = env<{ BEHALF_SECRET_KEY?: string; BEHALF_API_URL?: string }>(c)
-    const resolvedOptions: BehalfOptions = {
-      ...options,
-      secretKey: options.secretKey ?? nonEmpty(variables.BEHALF_SECRET_KEY),
-      apiUrl: options.apiUrl ?? nonEmpty(variables.BEHALF_API_URL),
-    }
+    const { authenticate, options: resolvedOptions } = authenticatorAtStart ?? authenticatorFor(c)
 
-    const state = await authenticateRequest(request, resolvedOptions)
+    const result = authenticate(request)
+    const state = result instanceof Promise ? await result : result
     const entry = setRequestEntry(request, state, resolvedOptions)
     c.set('auth', state.toAuth())
 
@@ -55,6 +67,7 @@ export function behalfMiddleware(options: BehalfOptions = {}): MiddlewareHandler
     }
 
     await next()
+    if (!hasResponseHeaders(entry)) return
     const response = appendHeaders(c.res, responseHeaders(entry))
     if (response !== c.res) {
       // Assigning undefined first stops Hono from merging the old response's headers into the
@@ -63,6 +76,27 @@ export function behalfMiddleware(options: BehalfOptions = {}): MiddlewareHandler
       c.res = response
     }
   })
+}
+
+/**
+ * Creates the authenticator when the options or `process.env` give a secret key and the
+ * configuration is valid, or returns undefined so that each request reads Hono's `env(c)`.
+ */
+function createAuthenticatorAtStart(options: BehalfOptions): { authenticate: Authenticator; options: BehalfOptions } | undefined {
+  const secretKey = options.secretKey ?? readProcessEnv('BEHALF_SECRET_KEY')
+  if (secretKey === undefined) return undefined
+  const resolvedOptions: BehalfOptions = { ...options, secretKey, apiUrl: options.apiUrl ?? readProcessEnv('BEHALF_API_URL') }
+  try {
+    return { authenticate: createAuthenticator(resolvedOptions), options: resolvedOptions }
+  } catch {
+    // An invalid secret key or API URL throws on the first request, as documented above.
+    return undefined
+  }
+}
+
+function readProcessEnv(name: string): string | undefined {
+  const processObject = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+  return nonEmpty(processObject?.env?.[name])
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -1,4 +1,4 @@
-import type { AuthenticateRequestOptions, AuthObject, RequestState } from '@behalf/backend'
+import { hasResponseHeaders as stateHasResponseHeaders, type AuthenticateRequestOptions, type AuthObject, type RequestState } from '@behalf/backend'
 
 /** Entry stored for one Web request by `withBehalf` or `behalfMiddleware`, whichever runs first. */
 export interface RequestEntry {
@@ -39,4 +39,10 @@ export function getRequestEntry(request: Request, caller: string): RequestEntry 
 /** Headers to add to the response of a request: the state's cookies, or the deleting cookies after sign-out. */
 export function responseHeaders(entry: RequestEntry): Headers {
   return entry.signOutHeaders ?? entry.state.headers
+}
+
+/** Returns whether {@link responseHeaders} has any header, without creating the state's empty `Headers`. */
+export function hasResponseHeaders(entry: RequestEntry): boolean {
+  if (entry.signOutHeaders !== null) return entry.signOutHeaders.keys().next().done !== true
+  return stateHasResponseHeaders(entry.state)
 }

@@ -1,4 +1,4 @@
-import { authenticateRequest, type AuthenticateRequestOptions, type RequestState } from '@behalf/backend'
+import { relativeRedirectLocation, authenticateRequest, type AuthenticateRequestOptions, type RequestState } from '@behalf/backend'
 import { NextResponse, type NextProxy, type NextRequest } from 'next/server'
 
 import { resolveSecretKey } from './config.js'
@@ -27,9 +27,10 @@ export function behalfMiddleware(options: BehalfMiddlewareOptions = {}): NextPro
     const state = await authenticateRequest(toWebRequest(request), options)
 
     if (state.status === 'redirect' && state.redirectUrl !== null) {
-      // Next.js turns a Location on the request's own host into a relative one.
       const headers = new Headers(state.headers)
-      headers.set('Location', state.redirectUrl)
+      // Next.js needs an absolute Location here and makes one on the request's own host relative;
+      // the path is made safe first, so `//evil.example` cannot become another host.
+      headers.set('Location', new URL(relativeRedirectLocation(state.redirectUrl), state.redirectUrl).href)
       return new NextResponse(null, { status: 303, headers })
     }
 

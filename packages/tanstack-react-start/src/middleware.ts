@@ -1,4 +1,4 @@
-import { authenticateRequest } from '@behalf/backend'
+import { relativeRedirectLocation, authenticateRequest } from '@behalf/backend'
 import { createMiddleware, type Register, type RequestMiddlewareAfterServer } from '@tanstack/react-start'
 
 import type { BehalfMiddlewareOptions, BehalfRequestContext } from './context.js'
@@ -30,9 +30,8 @@ export function behalfMiddleware(options: BehalfMiddlewareOptions = {}): BehalfM
 
     if (requestState.status === 'redirect' && requestState.redirectUrl !== null) {
       // A relative Location keeps the redirect on the host the browser used, whatever Host header came in.
-      const target = new URL(requestState.redirectUrl)
       const headers = new Headers(requestState.headers)
-      headers.set('Location', `${target.pathname}${target.search}`)
+      headers.set('Location', relativeRedirectLocation(requestState.redirectUrl))
       return new Response(null, { status: 303, headers })
     }
 

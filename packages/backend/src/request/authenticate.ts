@@ -3,9 +3,9 @@ import { createApiRequester } from '../api/request.js'
 import { createSessionsApi, type SessionsApi } from '../api/sessions.js'
 import { resolveApiUrl, resolveSecretKey, stripTrailingSlashes } from '../config.js'
 import { HANDOFF_QUERY_PARAM, REFRESH_COOKIE_NAME, SESSION_COOKIE_NAME } from '../constants.js'
-import { isBehalfAPIError, isBehalfNetworkError, isTokenVerificationError } from '../errors.js'
+import { isBehalfAPIError, isBehalfNetworkError, isTokenVerificationError, type TokenVerificationError } from '../errors.js'
 import type { SessionClaims } from '../tokens/claims.js'
-import { verifyToken, type VerifyTokenOptions } from '../tokens/verify.js'
+import { verifyToken, verifyTokenEagerly, type VerifyTokenOptions } from '../tokens/verify.js'
 import { signedInAuthObject, signedOutAuthObject, type AuthObject } from './auth-object.js'
 import { clearingCookies, isSecureUrl, readCookie, refreshCookie, sessionCookie } from './cookies.js'
 import { warnRateLimited } from './warnings.js'
@@ -78,13 +78,32 @@ export interface AuthenticatableRequest {
 }
 
 interface AuthenticateContext {
-  url: URL
+  /** The request URL, parsed when first read: only the handoff exchange needs more than the origin. */
+  readonly url: URL
+  origin: string
   secure: boolean
   verifyOptions: VerifyTokenOptions
   handoffs: HandoffsApi
   sessions: SessionsApi
   signInUrl: string
 }
+
+/** Options of {@link authenticateRequest} with the defaults and environment variables applied. */
+interface ResolvedOptions {
+  apiUrl: string
+  secretKey: string
+  issuer: string
+  authorizedParties: readonly string[] | undefined
+  jwtKey: string | undefined
+  signInUrl: string
+}
+
+/**
+ * Authenticates a request: the function that {@link createAuthenticator} returns. It returns
+ * the state without a promise when nothing had to wait, as for a session token in the
+ * verified-claims cache.
+ */
+export type Authenticator = (request: AuthenticatableRequest) => RequestState | Promise<RequestState>
 
 /**
  * Authenticates a request from its handoff code, `Authorization: Bearer` token or auth cookies,
@@ -97,44 +116,161 @@ export async function authenticateRequest(
   request: AuthenticatableRequest,
   options: AuthenticateRequestOptions = {},
 ): Promise<RequestState> {
-  const context = createContext(request, options)
+  return createAuthenticator(options)(request)
+}
 
-  if (request.method === 'GET' && hasQueryParam(context.url, HANDOFF_QUERY_PARAM)) {
-    return exchangeHandoff(context)
+/**
+ * Resolves the options once (including `BEHALF_SECRET_KEY` and `BEHALF_API_URL`, read now) and
+ * returns a function that authenticates each request as {@link authenticateRequest} does.
+ * Framework adapters create one per middleware, so that no request reads the environment or
+ * validates the options again.
+ *
+ * @throws {BehalfConfigurationError} when the secret key is missing or invalid, or the API URL is invalid.
+ */
+export function createAuthenticator(options: AuthenticateRequestOptions = {}): Authenticator {
+  const resolved = resolveOptions(options)
+  // With the default authorized party, every request origin gets its own verify options, kept
+  // here so that signed-in requests reuse them. The map is emptied when full.
+  const verifyOptionsByOrigin = new Map<string, VerifyTokenOptions>()
+
+  return function authenticate(request: AuthenticatableRequest): RequestState | Promise<RequestState> {
+    const { origin, secure } = parseRequestOrigin(request.url)
+    let verifyOptions = verifyOptionsByOrigin.get(origin)
+    if (verifyOptions === undefined) {
+      verifyOptions = createVerifyOptions(resolved, origin)
+      if (verifyOptionsByOrigin.size >= MAX_CACHED_ORIGINS) verifyOptionsByOrigin.clear()
+      verifyOptionsByOrigin.set(origin, verifyOptions)
+    }
+    const context = createContextFromResolved(request.url, origin, secure, verifyOptions, resolved)
+
+    if (request.method === 'GET' && mayHaveQueryParam(request.url, HANDOFF_QUERY_PARAM) && hasQueryParam(context.url, HANDOFF_QUERY_PARAM)) {
+      return exchangeHandoff(context)
+    }
+    return authenticateWithTokensEagerly(request, context)
   }
-  return authenticateWithTokens(request, context)
+}
+
+function resolveOptions(options: AuthenticateRequestOptions): ResolvedOptions {
+  const apiUrl = resolveApiUrl(options.apiUrl)
+  const secretKey = resolveSecretKey(options.secretKey)
+  const issuer = stripTrailingSlashes(options.issuer ?? apiUrl)
+  return {
+    apiUrl,
+    secretKey,
+    issuer,
+    authorizedParties: options.authorizedParties,
+    jwtKey: options.jwtKey,
+    signInUrl: options.signInUrl ?? `${issuer}/sign-in`,
+  }
+}
+
+function createVerifyOptions(resolved: ResolvedOptions, origin: string): VerifyTokenOptions {
+  return {
+    apiUrl: resolved.apiUrl,
+    issuer: resolved.issuer,
+    authorizedParties: resolved.authorizedParties ?? [origin],
+    jwtKey: resolved.jwtKey,
+  }
 }
 
 export function createContext(request: AuthenticatableRequest, options: AuthenticateRequestOptions): AuthenticateContext {
-  const apiUrl = resolveApiUrl(options.apiUrl)
-  const secretKey = resolveSecretKey(options.secretKey)
-  const url = new URL(request.url)
-  const issuer = stripTrailingSlashes(options.issuer ?? apiUrl)
+  const resolved = resolveOptions(options)
+  const { origin, secure } = parseRequestOrigin(request.url)
+  return createContextFromResolved(request.url, origin, secure, createVerifyOptions(resolved, origin), resolved)
+}
 
+function createContextFromResolved(
+  href: string,
+  origin: string,
+  secure: boolean,
+  verifyOptions: VerifyTokenOptions,
+  resolved: ResolvedOptions,
+): AuthenticateContext {
+  return new RequestContext(href, origin, secure, verifyOptions, resolved)
+}
+
+/**
+ * Context of one request. A class rather than an object literal with getters, because creating
+ * the literal's accessors for every request showed in profiles.
+ */
+class RequestContext implements AuthenticateContext {
+  #url: URL | undefined
   // Most requests carry a valid session token and call no API, so the API clients are built
   // on first use.
-  let handoffs: HandoffsApi | undefined
-  let sessions: SessionsApi | undefined
+  #handoffs: HandoffsApi | undefined
+  #sessions: SessionsApi | undefined
 
-  return {
-    url,
-    secure: isSecureUrl(url),
-    verifyOptions: {
-      apiUrl,
-      issuer,
-      authorizedParties: options.authorizedParties ?? [url.origin],
-      jwtKey: options.jwtKey,
-    },
-    get handoffs() {
-      handoffs ??= createHandoffsApi(createApiRequester({ apiUrl, secretKey }))
-      return handoffs
-    },
-    get sessions() {
-      sessions ??= createSessionsApi(createApiRequester({ apiUrl, secretKey }))
-      return sessions
-    },
-    signInUrl: options.signInUrl ?? `${issuer}/sign-in`,
+  constructor(
+    readonly href: string,
+    readonly origin: string,
+    readonly secure: boolean,
+    readonly verifyOptions: VerifyTokenOptions,
+    readonly resolved: ResolvedOptions,
+  ) {}
+
+  get url(): URL {
+    this.#url ??= new URL(this.href)
+    return this.#url
   }
+
+  get handoffs(): HandoffsApi {
+    this.#handoffs ??= createHandoffsApi(createApiRequester({ apiUrl: this.resolved.apiUrl, secretKey: this.resolved.secretKey }))
+    return this.#handoffs
+  }
+
+  get sessions(): SessionsApi {
+    this.#sessions ??= createSessionsApi(createApiRequester({ apiUrl: this.resolved.apiUrl, secretKey: this.resolved.secretKey }))
+    return this.#sessions
+  }
+
+  get signInUrl(): string {
+    return this.resolved.signInUrl
+  }
+}
+
+// Origins and schemes by the scheme and authority of request URLs ("https://app.example:8443").
+// Apps serve one or a few hosts, so parsing that part once per host replaces a full URL parse
+// per request. The map is emptied when full, which bounds it against made-up Host headers.
+const parsedOrigins = new Map<string, RequestOrigin>()
+const MAX_CACHED_ORIGINS = 100
+
+interface RequestOrigin {
+  origin: string
+  /** Whether cookies set for this URL get the `Secure` attribute, which is true on https. */
+  secure: boolean
+}
+
+/**
+ * Returns the origin of an absolute request URL and whether it is https, as `new URL(url)`
+ * would. Throws a TypeError for a URL that `new URL` rejects.
+ */
+export function parseRequestOrigin(url: string): RequestOrigin {
+  // For http and https, the authority ends at the first "/", "\", "?" or "#" after "//", and
+  // the rest of the URL cannot change the origin or make the URL invalid.
+  const schemeEnd = url.startsWith('https://') ? 8 : url.startsWith('http://') ? 7 : -1
+  if (schemeEnd === -1) {
+    const parsed = new URL(url)
+    return { origin: parsed.origin, secure: isSecureUrl(parsed) }
+  }
+  let authorityEnd = url.length
+  for (let index = schemeEnd; index < url.length; index++) {
+    const code = url.charCodeAt(index)
+    // "/", "\", "?", "#"
+    if (code === 0x2f || code === 0x5c || code === 0x3f || code === 0x23) {
+      authorityEnd = index
+      break
+    }
+  }
+
+  const prefix = url.slice(0, authorityEnd)
+  let parsedOrigin = parsedOrigins.get(prefix)
+  if (parsedOrigin === undefined) {
+    const parsed = new URL(prefix)
+    parsedOrigin = { origin: parsed.origin, secure: isSecureUrl(parsed) }
+    if (parsedOrigins.size >= MAX_CACHED_ORIGINS) parsedOrigins.clear()
+    parsedOrigins.set(prefix, parsedOrigin)
+  }
+  return parsedOrigin
 }
 
 async function exchangeHandoff(context: AuthenticateContext): Promise<RequestState> {
@@ -149,7 +285,7 @@ async function exchangeHandoff(context: AuthenticateContext): Promise<RequestSta
 
   let tokens: Awaited<ReturnType<HandoffsApi['exchange']>>
   try {
-    tokens = await context.handoffs.exchange({ code, origin: context.url.origin })
+    tokens = await context.handoffs.exchange({ code, origin: context.origin })
   } catch (error) {
     if (!isBehalfAPIError(error) && !isBehalfNetworkError(error)) throw error
     if (!isBehalfAPIError(error) || error.status >= 500 || error.status === 429) {
@@ -182,42 +318,45 @@ async function exchangeHandoff(context: AuthenticateContext): Promise<RequestSta
 
 /** Authenticates from the bearer token or the cookies, refreshing when needed. Ignores any handoff code. */
 export async function authenticateWithTokens(request: AuthenticatableRequest, context: AuthenticateContext): Promise<RequestState> {
+  return authenticateWithTokensEagerly(request, context)
+}
+
+/**
+ * Does the work of {@link authenticateWithTokens}, and returns without a promise when the
+ * token's verification did not have to wait, as for a token in the verified-claims cache.
+ */
+function authenticateWithTokensEagerly(request: AuthenticatableRequest, context: AuthenticateContext): RequestState | Promise<RequestState> {
   const bearerToken = readBearerToken(request.headers.get('Authorization'))
   if (bearerToken !== undefined) {
-    try {
-      const claims = await verifyToken(bearerToken, context.verifyOptions)
-      return buildState(context, {
-        status: 'signed-in',
-        reason: 'session-token-valid',
-        auth: signedInAuthObject(claims, bearerToken),
-      })
-    } catch (error) {
-      if (!isTokenVerificationError(error)) throw error
-      return buildState(context, { status: 'signed-out', reason: 'bearer-token-invalid', message: error.message })
-    }
+    return settle(
+      () => verifyTokenEagerly(bearerToken, context.verifyOptions),
+      (claims) => signedInState(context, claims, bearerToken),
+      (error) => buildState(context, { status: 'signed-out', reason: 'bearer-token-invalid', message: error.message }),
+    )
   }
 
   const cookieHeader = request.headers.get('Cookie')
   const sessionToken = readCookie(cookieHeader, SESSION_COOKIE_NAME)
-  const refreshToken = readCookie(cookieHeader, REFRESH_COOKIE_NAME)
 
   // A token that fails verification for any reason (expired, bad signature, another issuer or
   // app) is treated as absent, because the app never trusts a cookie it did not set.
-  let verificationMessage: string | null = null
   if (sessionToken !== undefined && sessionToken !== '') {
-    try {
-      const claims = await verifyToken(sessionToken, context.verifyOptions)
-      return buildState(context, {
-        status: 'signed-in',
-        reason: 'session-token-valid',
-        auth: signedInAuthObject(claims, sessionToken),
-      })
-    } catch (error) {
-      if (!isTokenVerificationError(error)) throw error
-      verificationMessage = error.message
-    }
+    return settle(
+      () => verifyTokenEagerly(sessionToken, context.verifyOptions),
+      (claims) => signedInState(context, claims, sessionToken),
+      (error) => withoutSessionToken(context, cookieHeader, error.message),
+    )
   }
+  return withoutSessionToken(context, cookieHeader, null)
+}
 
+/** Continues without a valid session token: refreshes with the refresh cookie, or returns a signed-out state. */
+function withoutSessionToken(
+  context: AuthenticateContext,
+  cookieHeader: string | null,
+  verificationMessage: string | null,
+): RequestState | Promise<RequestState> {
+  const refreshToken = readCookie(cookieHeader, REFRESH_COOKIE_NAME)
   if (refreshToken === undefined || refreshToken === '') {
     return verificationMessage === null
       ? buildState(context, { status: 'signed-out', reason: 'session-token-missing' })
@@ -226,10 +365,39 @@ export async function authenticateWithTokens(request: AuthenticatableRequest, co
   return refreshSession(context, refreshToken)
 }
 
+/**
+ * Runs a token verification that may or may not return a promise, and passes its claims or its
+ * TokenVerificationError on. Other errors are thrown (or reject the promise) unchanged. A
+ * synchronous verification stays synchronous, so a cached token costs no promise turn.
+ */
+function settle(
+  verify: () => SessionClaims | Promise<SessionClaims>,
+  onValid: (claims: SessionClaims) => RequestState,
+  onInvalid: (error: TokenVerificationError) => RequestState | Promise<RequestState>,
+): RequestState | Promise<RequestState> {
+  const handleError = (error: unknown): RequestState | Promise<RequestState> => {
+    if (!isTokenVerificationError(error)) throw error
+    return onInvalid(error)
+  }
+
+  let result: SessionClaims | Promise<SessionClaims>
+  try {
+    result = verify()
+  } catch (error) {
+    return handleError(error)
+  }
+  if (result instanceof Promise) return result.then(onValid, handleError)
+  return onValid(result)
+}
+
+function signedInState(context: AuthenticateContext, claims: SessionClaims, sessionToken: string): RequestState {
+  return buildState(context, { status: 'signed-in', reason: 'session-token-valid', claims, sessionToken })
+}
+
 async function refreshSession(context: AuthenticateContext, refreshToken: string): Promise<RequestState> {
   let sessionToken: string
   try {
-    const refreshed = await context.sessions.refresh({ refreshToken, origin: context.url.origin })
+    const refreshed = await context.sessions.refresh({ refreshToken, origin: context.origin })
     sessionToken = refreshed.sessionToken
   } catch (error) {
     if (isBehalfAPIError(error) && error.status >= 400 && error.status < 500 && error.status !== 429) {
@@ -275,18 +443,76 @@ function buildState(
     headers?: Headers
     redirectUrl?: string
     auth?: AuthObject
+    /** Claims and token of a signed-in state whose auth object is built when first read. */
+    claims?: SessionClaims
+    sessionToken?: string
   },
 ): RequestState {
-  const auth = fields.auth ?? signedOutAuthObject()
-  return {
-    status: fields.status,
-    reason: fields.reason,
-    message: fields.message ?? null,
-    headers: fields.headers ?? new Headers(),
-    redirectUrl: fields.redirectUrl ?? null,
-    signInUrl: context.signInUrl,
-    toAuth: () => auth,
+  return new LazyRequestState(fields.status, fields.reason, fields.message ?? null, fields.redirectUrl ?? null, context.signInUrl, fields)
+}
+
+/**
+ * Request state whose `Headers` object and auth object are created when first read. Most
+ * signed-in requests add no header, and building both for each request showed in profiles.
+ * Each is created once, so repeated reads return the same object, as before.
+ */
+class LazyRequestState implements RequestState {
+  #headers: Headers | undefined
+  #auth: AuthObject | undefined
+  readonly #claims: SessionClaims | undefined
+  readonly #sessionToken: string
+
+  constructor(
+    readonly status: RequestStatus,
+    readonly reason: RequestStateReason,
+    readonly message: string | null,
+    readonly redirectUrl: string | null,
+    readonly signInUrl: string,
+    fields: { headers?: Headers; auth?: AuthObject; claims?: SessionClaims; sessionToken?: string },
+  ) {
+    this.#headers = fields.headers
+    this.#auth = fields.auth
+    this.#claims = fields.claims
+    this.#sessionToken = fields.sessionToken ?? ''
   }
+
+  // An own property rather than a method, so that `const { toAuth } = state` keeps working.
+  readonly toAuth = (): AuthObject => {
+    if (this.#auth === undefined) {
+      this.#auth = this.#claims === undefined ? signedOutAuthObject() : signedInAuthObject(this.#claims, this.#sessionToken)
+    }
+    return this.#auth
+  }
+
+  get headers(): Headers {
+    this.#headers ??= new Headers()
+    return this.#headers
+  }
+
+  /** Returns whether the state has response headers, without creating an empty `Headers` object. */
+  hasHeaders(): boolean {
+    return this.#headers !== undefined && this.#headers.keys().next().done !== true
+  }
+}
+
+/**
+ * Returns whether a request state carries headers for the response, such as `Set-Cookie`.
+ * Adapters call it to skip copying headers, which for most signed-in requests are none.
+ */
+export function hasResponseHeaders(state: RequestState): boolean {
+  if (state instanceof LazyRequestState) return state.hasHeaders()
+  return state.headers.keys().next().done !== true
+}
+
+/**
+ * Returns whether the query of a URL may contain the parameter, checked on the text without
+ * parsing the URL. False means it certainly does not. A name can also arrive percent-encoded,
+ * so any query with a "%" is parsed.
+ */
+function mayHaveQueryParam(url: string, name: string): boolean {
+  const queryStart = url.indexOf('?')
+  if (queryStart === -1) return false
+  return url.includes(name, queryStart) || url.includes('%', queryStart)
 }
 
 /** Returns the token of an `Authorization: Bearer <token>` header, or undefined for any other header. */

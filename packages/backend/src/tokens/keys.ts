@@ -14,6 +14,11 @@ export interface KeySource {
   /** Stable id of the key source, so that cached verifications never cross key sources. */
   id: string
   getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey>
+  /**
+   * The key for every header, once it is imported, so that callers can skip the await. Only a
+   * PEM key source has one, since a JWKS key depends on the header's `kid`.
+   */
+  readonly importedKey?: CryptoKey
 }
 
 /** URL of the public JWKS of a Behalf server. */
@@ -87,9 +92,20 @@ export function pemKeySource(jwtKey: string): KeySource {
 }
 
 function createPemKeySource(id: string, key: Promise<CryptoKey>): KeySource & { key: Promise<CryptoKey> } {
+  let importedKey: CryptoKey | undefined
+  key.then(
+    (imported) => {
+      importedKey = imported
+    },
+    () => {},
+  )
+
   return {
     id,
     key,
+    get importedKey() {
+      return importedKey
+    },
     async getKey() {
       try {
         return await key

@@ -3,9 +3,11 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 import { resolveApiUrl } from '../config.js'
 import { CLOCK_SKEW_LEEWAY_SECONDS } from '../constants.js'
 import { TokenVerificationError, isTokenVerificationError } from '../errors.js'
-import { validateClaims, type SessionClaims } from './claims.js'
+import { validateClaims, type ClaimChecks, type SessionClaims } from './claims.js'
 import { VerifiedClaimsCache } from './claims-cache.js'
 import { pemKeySource, remoteJwksKeySource, type KeySource } from './keys.js'
+import { loadNodeCrypto, type NodeCrypto } from './node-crypto.js'
+import { completeVerification, prepareToken, type PreparedToken } from './verify-node.js'
 
 export interface VerifyTokenOptions {
   /** Behalf server URL. The JWKS is fetched from `${apiUrl}/.well-known/jwks.json`. Defaults to `BEHALF_API_URL`, then `http://localhost:4000`. */
@@ -54,11 +56,26 @@ function verifiedClaimsCache(keySourceId: string): VerifiedClaimsCache {
  * @throws {TokenVerificationError} with a `reason` naming the failed check.
  */
 export async function verifyToken(token: string, options: VerifyTokenOptions = {}): Promise<SessionClaims> {
-  if (typeof token !== 'string' || !hasThreeParts(token)) {
-    throw new TokenVerificationError('token-malformed', 'Session token is not a JWT in compact serialization (three dot-separated parts).')
-  }
+  return verifyTokenEagerly(token, options)
+}
 
-  const apiUrl = resolveApiUrl(options.apiUrl)
+/**
+ * Verifies a session token as {@link verifyToken} does, but returns the claims without a
+ * promise when no step has to wait: a token in the verified-claims cache, or on Node.js a new
+ * token whose key is already imported. Failures of those steps throw synchronously, and the
+ * others reject the returned promise.
+ */
+export function verifyTokenEagerly(token: string, options: VerifyTokenOptions = {}): SessionClaims | Promise<SessionClaims> {
+  if (typeof token !== 'string') throw malformedTokenError()
+
+  let apiUrl: string
+  try {
+    apiUrl = resolveApiUrl(options.apiUrl)
+  } catch (error) {
+    // A malformed token is reported before a configuration error, whichever check runs first.
+    if (!COMPACT_JWS.test(token)) throw malformedTokenError()
+    throw error
+  }
   const keySource = options.jwtKey === undefined ? remoteJwksKeySource(apiUrl) : pemKeySource(options.jwtKey)
   const clockSkewInSeconds = options.clockSkewInSeconds ?? CLOCK_SKEW_LEEWAY_SECONDS
   const checks = {
@@ -68,6 +85,7 @@ export async function verifyToken(token: string, options: VerifyTokenOptions = {
     now: Math.floor(Date.now() / 1000),
   }
 
+  // A cached token passed the shape check when it was verified, so hits skip it.
   const verifiedClaims = verifiedClaimsCache(keySource.id)
   const cached = verifiedClaims.get(token)
   if (cached !== undefined) {
@@ -79,26 +97,82 @@ export async function verifyToken(token: string, options: VerifyTokenOptions = {
     }
   }
 
-  const payload = await verifySignature(token, keySource, clockSkewInSeconds)
+  if (!COMPACT_JWS.test(token)) throw malformedTokenError()
+  const verified = verifySignature(token, keySource, clockSkewInSeconds)
+  if (verified instanceof Promise) return verified.then((payload) => cacheVerifiedClaims(token, payload, checks, verifiedClaims))
+  return cacheVerifiedClaims(token, verified, checks, verifiedClaims)
+}
+
+function cacheVerifiedClaims(token: string, payload: JWTPayload, checks: ClaimChecks, verifiedClaims: VerifiedClaimsCache): SessionClaims {
   const claims = validateClaims(payload, checks)
   verifiedClaims.set(token, Object.freeze(payload))
   return claims
 }
 
-/** Returns whether a string has exactly two dots, as `split('.').length === 3` does, without copying its parts. */
-function hasThreeParts(token: string): boolean {
-  const first = token.indexOf('.')
-  if (first === -1) return false
-  const second = token.indexOf('.', first + 1)
-  return second !== -1 && token.indexOf('.', second + 1) === -1
+function malformedTokenError(): TokenVerificationError {
+  return new TokenVerificationError(
+    'token-malformed',
+    'Session token is not a JWT in compact serialization (three dot-separated base64url parts without padding).',
+  )
 }
+
+// Three parts of the base64url alphabet (RFC 7515 section 2: no padding, no whitespace). An
+// empty part passes here, so that jose's order of checks decides the error, as it would for
+// `alg: none` with an empty signature.
+const COMPACT_JWS = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/
 
 /** Empties the cache of verified tokens. Tests use it, and apps have no need to. */
 export function clearVerifiedTokenCache(): void {
   verifiedClaimsBySource.clear()
 }
 
-async function verifySignature(token: string, keySource: KeySource, clockSkewInSeconds: number): Promise<JWTPayload> {
+/**
+ * Checks the signature and the registered claims. On Node.js the check runs synchronously
+ * through node:crypto, and elsewhere (edge runtimes, browsers) through jose and WebCrypto. Both
+ * apply the same checks and throw the same errors.
+ *
+ * Returns the payload without a promise when the key is at hand (an imported PEM key on
+ * Node.js), which spares the caller a promise turn per token.
+ */
+function verifySignature(token: string, keySource: KeySource, clockSkewInSeconds: number): JWTPayload | Promise<JWTPayload> {
+  const nodeCrypto = loadNodeCrypto()
+  // jose also accepts a duration string such as "5s" as the tolerance, which the node:crypto path does not parse.
+  if (nodeCrypto === null || !(Number.isFinite(clockSkewInSeconds) && clockSkewInSeconds >= 0)) {
+    return verifyWithJose(token, keySource, clockSkewInSeconds)
+  }
+
+  let prepared: PreparedToken | 'unsupported'
+  try {
+    prepared = prepareToken(token, nodeCrypto)
+  } catch (error) {
+    throw toTokenVerificationError(error)
+  }
+  if (prepared === 'unsupported') return verifyWithJose(token, keySource, clockSkewInSeconds)
+
+  const { importedKey } = keySource
+  if (importedKey !== undefined) return completeWithNodeCrypto(prepared, importedKey, keySource, clockSkewInSeconds, nodeCrypto)
+  return keySource
+    .getKey(prepared.header, prepared.jws)
+    .then((key) => completeWithNodeCrypto(prepared, key, keySource, clockSkewInSeconds, nodeCrypto))
+}
+
+function completeWithNodeCrypto(
+  prepared: PreparedToken,
+  key: CryptoKey,
+  keySource: KeySource,
+  clockSkewInSeconds: number,
+  nodeCrypto: NodeCrypto,
+): JWTPayload | Promise<JWTPayload> {
+  let payload: JWTPayload | 'unsupported'
+  try {
+    payload = completeVerification(prepared, key, clockSkewInSeconds, nodeCrypto)
+  } catch (error) {
+    throw toTokenVerificationError(error)
+  }
+  return payload === 'unsupported' ? verifyWithJose(prepared.token, keySource, clockSkewInSeconds) : payload
+}
+
+async function verifyWithJose(token: string, keySource: KeySource, clockSkewInSeconds: number): Promise<JWTPayload> {
   try {
     const { payload } = await jwtVerify(token, (header, jws) => keySource.getKey(header, jws), {
       algorithms: ['RS256'],

@@ -1,4 +1,4 @@
-import { authenticateRequest, createClient } from '@behalf/backend'
+import { relativeRedirectLocation, authenticateRequest, createClient } from '@behalf/backend'
 import { redirect, type MiddlewareFunction } from 'react-router'
 
 import { behalfContext, type BehalfOptions } from './state.js'
@@ -34,8 +34,7 @@ export function behalfMiddleware(options: BehalfOptions = {}): MiddlewareFunctio
  * used whatever Host header arrived.
  */
 export function handoffRedirect(redirectUrl: string, headers: Headers): Response {
-  const target = new URL(redirectUrl)
-  return redirect(`${target.pathname}${target.search}`, { status: 303, headers })
+  return redirect(relativeRedirectLocation(redirectUrl), { status: 303, headers })
 }
 
 /**

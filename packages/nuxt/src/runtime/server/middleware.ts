@@ -1,4 +1,4 @@
-import { authenticateRequest } from '@behalf/backend'
+import { relativeRedirectLocation, authenticateRequest } from '@behalf/backend'
 import { appendResponseHeader, defineEventHandler, sendRedirect, setResponseHeader, type H3Event } from 'h3'
 
 import { resolveBehalfOptions } from './options.js'
@@ -21,8 +21,7 @@ export default defineEventHandler(async (event) => {
 
   if (state.status === 'redirect' && state.redirectUrl !== null) {
     // A relative Location keeps the redirect on the host the browser used, whatever Host header came in.
-    const target = new URL(state.redirectUrl)
-    return sendRedirect(event, `${target.pathname}${target.search}`, 303)
+    return sendRedirect(event, relativeRedirectLocation(state.redirectUrl), 303)
   }
 })
 
