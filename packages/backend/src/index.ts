@@ -1,4 +1,5 @@
 export { createClient, type BehalfClient, type ClientOptions } from './client.js'
+export { createLazyClient } from './lazy-client.js'
 
 export type {
   AgentTask,
@@ -68,6 +69,7 @@ export {
 } from './request/authenticate.js'
 export type { Actor, AuthObject, SignedInAuthObject, SignedOutAuthObject } from './request/auth-object.js'
 export { relativeRedirectLocation } from './request/redirect-location.js'
+export { fromNodeRequest, nodeToWebRequest, type NodeIncomingHeaders } from './request/node-request.js'
 export { clearAuthCookies, signOut, type SignOutOptions, type SignOutResult } from './request/sign-out.js'
 
 export {

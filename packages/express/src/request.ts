@@ -1,4 +1,4 @@
-import { parseRequestOrigin, type AuthenticatableRequest } from '@behalf/backend'
+import { fromNodeRequest, nodeToWebRequest, parseRequestOrigin, type AuthenticatableRequest } from '@behalf/backend'
 import type { Request as ExpressRequest } from 'express'
 
 /**
@@ -36,58 +36,12 @@ function requestHost(req: ExpressRequest): string | undefined {
   return host === '' ? undefined : host
 }
 
-// Methods the Fetch API's Request constructor rejects. Authentication only distinguishes GET
-// from the rest, so these are passed on as POST.
-const FORBIDDEN_FETCH_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK'])
-
 /** Builds a Web `Request` with the Express request's URL, method and headers, and no body. */
 export function toWebRequest(req: ExpressRequest, url: URL | string): Request {
-  const headers = new Headers()
-  for (const [name, value] of Object.entries(req.headers)) {
-    // HTTP/2 pseudo-headers such as ":authority" are not valid Fetch header names.
-    if (value === undefined || name.startsWith(':')) continue
-    if (Array.isArray(value)) {
-      for (const item of value) headers.append(name, item)
-    } else {
-      headers.set(name, value)
-    }
-  }
-
-  const method = FORBIDDEN_FETCH_METHODS.has(req.method.toUpperCase()) ? 'POST' : req.method
-  return new Request(url, { method, headers })
+  return nodeToWebRequest(req.method, url, req.headers)
 }
 
-/**
- * Returns the request's URL, method and headers in the shape `authenticateRequest` reads, without
- * building a Web `Request`, whose construction (URL, headers, abort signal) costs more than the
- * authentication of a signed-in request. Header lookups return what `Headers.get` would.
- */
+/** Returns the request in the shape `authenticateRequest` reads, without building a Web `Request`. */
 export function toAuthenticatableRequest(req: ExpressRequest, href: string): AuthenticatableRequest {
-  return new NodeAuthenticatableRequest(authenticatedMethod(req.method), href, new NodeRequestHeaders(req.headers))
-}
-
-function authenticatedMethod(method: string): string {
-  // GET, the common case, skips the upper-casing and the set lookup.
-  if (method === 'GET') return method
-  return FORBIDDEN_FETCH_METHODS.has(method.toUpperCase()) ? 'POST' : method
-}
-
-class NodeAuthenticatableRequest implements AuthenticatableRequest {
-  constructor(
-    readonly method: string,
-    readonly url: string,
-    readonly headers: NodeRequestHeaders,
-  ) {}
-}
-
-/** `Headers.get` over Node.js's incoming headers, whose names are lower-case. */
-class NodeRequestHeaders {
-  constructor(private readonly incoming: ExpressRequest['headers']) {}
-
-  get(name: string): string | null {
-    const value = this.incoming[name.toLowerCase()]
-    if (value === undefined) return null
-    // Node.js keeps repeated Set-Cookie request headers as an array; Headers.get joins them with ", ".
-    return Array.isArray(value) ? value.join(', ') : value
-  }
+  return fromNodeRequest(req.method, href, req.headers)
 }
