@@ -1,5 +1,6 @@
 export { createClient, type BehalfClient, type ClientOptions } from './client.js'
 export { createLazyClient } from './lazy-client.js'
+export { createRequestEntryStore, LazyRequestEntry, type RequestEntry, type RequestEntryStore } from './request/request-entries.js'
 
 export type {
   AgentTask,

@@ -28,8 +28,8 @@ export function behalfMiddleware(options: BehalfMiddlewareOptions = {}): NextPro
 
     if (state.status === 'redirect' && state.redirectUrl !== null) {
       const headers = new Headers(state.headers)
-      // Next.js needs an absolute Location here and makes one on the request's own host relative;
-      // the path is made safe first, so `//evil.example` cannot become another host.
+      // Next.js needs an absolute Location here and makes one on the request's own host relative.
+      // The path is made safe first, so `//evil.example` cannot become another host.
       headers.set('Location', new URL(relativeRedirectLocation(state.redirectUrl), state.redirectUrl).href)
       return new NextResponse(null, { status: 303, headers })
     }

@@ -140,7 +140,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  // parseArgs rejects unknown flags with a TypeError whose code says so: a usage error like the others.
+  // parseArgs rejects unknown flags with a TypeError carrying a parse-args code. That is a usage error like the others.
   if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || (error as { code?: string }).code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     process.stderr.write(`behalf: ${(error as Error).message}\n`)
     process.exit(2)

@@ -1,7 +1,7 @@
 import { createClient, type AgentTask, type BehalfClient, type User } from '@behalf/backend'
 import { test, type Page } from '@playwright/test'
 
-/** Who to sign in: a user id, or an email address, phone number or username that is verified. */
+/** User to sign in: a user id, or a verified email address, phone number or username. */
 export type SignInTarget = { userId: string } | { identifier: string }
 
 export interface SignInAsOptions {
@@ -32,7 +32,7 @@ function resolveClient(options: SignInAsOptions): BehalfClient {
   return defaultClient
 }
 
-/** The running test's `baseURL`, or undefined outside a test or when the project sets none. */
+/** Returns the running test's `baseURL`, or undefined outside a test or when the project sets none. */
 function projectBaseUrl(): string | undefined {
   try {
     return test.info().project.use.baseURL
@@ -56,7 +56,7 @@ function resolveRedirectUrl(redirectUrl: string | undefined): URL {
 /**
  * Signs `page` in as a user without a sign-in form: creates an agent task, opens its one-time
  * URL, and waits until the browser has landed on the redirect target with the handoff done.
- * The page's context then holds the app's session cookies, like after a real sign-in.
+ * The page's context then contains the app's session cookies, like after a real sign-in.
  */
 export async function signInAs(page: Page, target: SignInTarget, options: SignInAsOptions = {}): Promise<SignInResult> {
   const client = resolveClient(options)
@@ -79,7 +79,7 @@ export async function signInAs(page: Page, target: SignInTarget, options: SignIn
     throw new Error(`signInAs: opening the agent-task URL and following it to ${redirectUrl.origin} failed (${reason}). Check that the app is running at ${redirectUrl.origin} and the Behalf server at ${client.apiUrl}.`)
   }
 
-  // The server answers a usable link with a redirect to the app; an unusable one stays on the server's error page.
+  // The server redirects a usable link to the app. An unusable one stays on the server's error page.
   const landed = new URL(page.url())
   if (landed.origin !== redirectUrl.origin) {
     const code = await page.getByTestId('error-code').textContent({ timeout: 1_000 }).catch(() => null)

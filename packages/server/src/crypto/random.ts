@@ -32,7 +32,7 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomBase62(22)}`
 }
 
-/** A bearer secret (ticket, handoff code, refresh token) with 256 bits of entropy. */
+/** Returns a bearer secret (ticket, handoff code, refresh token) with 256 bits of entropy. */
 export function newSecretToken(): string {
   return randomBytes(32).toString('base64url')
 }

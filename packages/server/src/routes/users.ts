@@ -88,7 +88,7 @@ function readOrderBy(c: Context): { orderBy: UserOrderField; descending: boolean
   return { orderBy: field as UserOrderField, descending }
 }
 
-/** A username change: undefined leaves it, null clears it, a string is validated. */
+/** Reads a username change: undefined leaves it, null clears it, and a string is validated. */
 function readUsernameChange(username: string | null | undefined): string | null | undefined {
   if (username === undefined || username === null) return username
   return validateUsername('username', username)

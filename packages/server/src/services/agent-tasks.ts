@@ -204,7 +204,7 @@ const TICKET_PATTERN = /^[A-Za-z0-9_-]{43}$/
 
 /**
  * Consumes a ticket. One UPDATE moves the task from pending to accepted, so of any number of
- * concurrent visits exactly one gets a row back; the session and handoff code are written
+ * concurrent visits exactly one gets a row back. The session and handoff code are written
  * in the same transaction and vanish with it if any later check fails.
  */
 export async function acceptTicket(ctx: ServiceContext, ticket: string, meta: RequestMeta): Promise<AcceptResult> {
